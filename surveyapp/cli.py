@@ -1,0 +1,177 @@
+"""Command-line interface: ``flask --app surveyapp <command>`` or the ``surveyapp`` console script.
+
+Commands that read data files refuse bad input with the file, the place inside it and what is wrong, and exit
+with status 1 — never with a traceback. Commands that write commit once at the end: a failed run stores nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from surveyapp.datafiles import DefinitionError
+from surveyapp.db import db
+from surveyapp.demo import existing_responses, generate
+from surveyapp.organisation.loader import load_organisation, load_volumes
+from surveyapp.periods import parse_period
+from surveyapp.questionnaires.loader import load_directory
+from surveyapp.responses.export import export_csv
+
+
+class DataError(click.ClickException):
+    """A clear message and exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def _fail(exc: Exception) -> DataError:
+    db.session.rollback()
+    return DataError(str(exc))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database schema is up to date.")
+
+
+@click.command("load-org")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def load_org_command(path: Path | None) -> None:
+    """Load the organisation file (areas, agencies, counters, fields); default: the shipped Sơn La file."""
+    path = path or Path(current_app.config["ORGANISATION_FILE"])
+    try:
+        summary = load_organisation(path)
+    except DefinitionError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(
+        f"Loaded {path.name}: {summary.areas} areas, {summary.agencies} agencies, {summary.counters} counters, "
+        f"{summary.fields} fields of procedure."
+    )
+
+
+@click.command("load-surveys")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def load_surveys_command(directory: Path | None) -> None:
+    """Validate and load every questionnaire definition (*.toml) in DIRECTORY (default: surveys/)."""
+    directory = directory or Path(current_app.config["SURVEYS_DIR"])
+    if not directory.is_dir():
+        raise DataError(f"{directory} is not a folder of questionnaire definitions")
+    try:
+        results = load_directory(directory)
+    except DefinitionError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    for result in results:
+        click.echo(f"{result.source}: {result.instrument} v{result.version} {result.outcome}")
+
+
+@click.command("load-volumes")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def load_volumes_command(path: Path | None) -> None:
+    """Load service volumes (agency,field,period,cases) from a CSV file."""
+    path = path or Path(current_app.config["VOLUMES_FILE"])
+    try:
+        summary = load_volumes(path)
+    except DefinitionError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(f"Loaded {summary.rows} service volumes for {', '.join(summary.periods)}.")
+
+
+@click.command("demo")
+@click.option("--responses", "count", default=20000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.option("--append", is_flag=True, help="Add to existing responses instead of refusing.")
+@with_appcontext
+def demo_command(count: int, seed: int, append: bool) -> None:
+    """Generate demo responses with realistic patterns over the past months."""
+    if existing_responses() and not append:
+        raise DataError("the database already holds responses; pass --append to add demo responses anyway")
+    try:
+        summary = generate(count, seed)
+    except ValueError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(
+        f"Generated {summary.responses} demo responses at {summary.counters} counters, "
+        f"{summary.first_day:%d/%m/%Y}–{summary.last_day:%d/%m/%Y}."
+    )
+
+
+@click.command("setup-demo")
+@click.option("--responses", "count", default=20000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.pass_context
+@with_appcontext
+def setup_demo_command(ctx: click.Context, count: int, seed: int) -> None:
+    """Schema, Sơn La organisation, questionnaires, service volumes and (once) demo responses."""
+    ctx.invoke(init_db_command)
+    ctx.invoke(load_org_command)
+    ctx.invoke(load_surveys_command)
+    ctx.invoke(load_volumes_command)
+    if existing_responses():
+        click.echo("Demo responses already present; keeping them.")
+    else:
+        ctx.invoke(demo_command, count=count, seed=seed, append=False)
+
+
+@click.command("export-responses")
+@click.option("--instrument", default="sipas", show_default=True)
+@click.option("--period", help="A year (2026), quarter (2026-Q3) or month (2026-07); default: everything.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="CSV file to write (default: standard output).",
+)
+@with_appcontext
+def export_responses_command(instrument: str, period: str | None, out_path: Path | None) -> None:
+    """Export stored responses as CSV (UTF-8): one row per response, one column per question."""
+    try:
+        parsed = parse_period(period) if period else None
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    if out_path is None:
+        _export(sys.stdout, instrument, parsed)
+        return
+    tmp = out_path.with_name(out_path.name + ".part")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+        count = _export(handle, instrument, parsed)
+    tmp.replace(out_path)
+    click.echo(f"Wrote {count} responses to {out_path}.", err=True)
+
+
+def _export(handle, instrument: str, period) -> int:
+    try:
+        return export_csv(handle, instrument, period)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+
+
+COMMANDS = (
+    init_db_command,
+    load_org_command,
+    load_surveys_command,
+    load_volumes_command,
+    demo_command,
+    setup_demo_command,
+    export_responses_command,
+)
+
+
+def register(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

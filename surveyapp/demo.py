@@ -1,0 +1,222 @@
+"""Demo responses with realistic patterns, for trying the system and for its tests.
+
+Most agencies sit near 85–95% satisfied, a few clearly below the 90% target, some small agencies have only a
+handful of responses, and a share of items is skipped (more often the feedback-handling ones, which many
+citizens never used). Everything derives from one seed, so a demo database is reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, insert, select
+
+from surveyapp.db import db, utcnow
+from surveyapp.organisation.models import Agency, Counter, Field
+from surveyapp.periods import LOCAL_ZONE
+from surveyapp.questionnaires.codec import AnswerValue, encode
+from surveyapp.questionnaires.definition import Question, Questionnaire
+from surveyapp.questionnaires.loader import current_version
+from surveyapp.responses.models import Response
+from surveyapp.responses.service import content_digest
+
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BATCH = 5000
+
+COMMENTS_VI = (
+    "Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",
+    "Thời gian chờ còn lâu, mong cải thiện.",
+    "Cần thêm ghế ngồi ở khu vực chờ.",
+    "Thủ tục nhanh gọn, tôi rất hài lòng.",
+    "Nên niêm yết phí, lệ phí rõ ràng hơn.",
+    "Phải đi lại nhiều lần mới hoàn thiện hồ sơ.",
+    "Trang thiết bị hiện đại, trụ sở sạch sẽ.",
+    "Mong có hướng dẫn bằng tiếng dân tộc.",
+)
+COMMENTS_EN = ("Friendly staff, quick service.", "The waiting area was crowded.")
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    responses: int
+    counters: int
+    first_day: dt.date
+    last_day: dt.date
+
+
+def generate(count: int, seed: int, days: int = 330, today: dt.date | None = None) -> DemoSummary:
+    """Insert ``count`` demo responses spread over the ``days`` before ``today``. Flushes; the caller commits."""
+    if count < 0:
+        raise ValueError("the number of demo responses cannot be negative")
+    rng = np.random.default_rng(seed)
+    today = today or utcnow().astimezone(LOCAL_ZONE).date()
+    counters = [c for c in db.session.scalars(select(Counter).order_by(Counter.code)) if c.in_service(today)]
+    if not counters:
+        raise ValueError("there are no counters in service: load the organisation first")
+    versions = {code: current_version(code) for code in {c.instrument_code for c in counters}}
+    missing = sorted(code for code, version in versions.items() if version is None)
+    if missing:
+        raise ValueError(f"questionnaire(s) {', '.join(missing)} not loaded: load the surveys first")
+    fields = db.session.scalars(select(Field).order_by(Field.id)).all()
+    agencies = sorted({c.agency for c in counters}, key=lambda a: a.code)
+    levels = _agency_levels(rng, agencies)
+    shares = _counter_shares(rng, counters)
+    per_counter = rng.multinomial(count, shares)
+    first_day = today - dt.timedelta(days=days)
+
+    rows: list[dict] = []
+    inserted = 0
+    for counter, n in zip(counters, per_counter, strict=True):
+        version = versions[counter.instrument_code]
+        questionnaire = version.definition
+        for _ in range(int(n)):
+            rows.append(
+                _response(rng, counter, version.id, questionnaire, levels[counter.agency_id], fields, first_day, days)
+            )
+            if len(rows) >= BATCH:
+                inserted += _flush(rows)
+    inserted += _flush(rows)
+    return DemoSummary(inserted, len(counters), first_day, today - dt.timedelta(days=1))
+
+
+def existing_responses() -> int:
+    return db.session.scalar(select(func.count()).select_from(Response)) or 0
+
+
+def _flush(rows: list[dict]) -> int:
+    if rows:
+        db.session.execute(insert(Response), rows)
+    done = len(rows)
+    rows.clear()
+    return done
+
+
+def _agency_levels(rng: np.random.Generator, agencies: list[Agency]) -> dict[int, float]:
+    """Each agency's underlying share of satisfied answers: most near 85–95%, about one in six clearly below."""
+    levels = {}
+    for agency in agencies:
+        if rng.random() < 0.17:
+            levels[agency.id] = float(rng.uniform(0.66, 0.82))
+        else:
+            levels[agency.id] = float(rng.uniform(0.85, 0.975))
+    return levels
+
+
+def _counter_shares(rng: np.random.Generator, counters: list[Counter]) -> np.ndarray:
+    """Busy provincial and district counters, quiet commune ones, and a few very small ones."""
+    base = {"department": 3.0, "district": 4.0, "centre": 3.0, "commune": 0.8}
+    raw = np.array([base.get(c.agency.kind, 1.0) * rng.lognormal(0, 0.35) for c in counters])
+    small = rng.random(len(counters)) < 0.08
+    raw[small] *= 0.04
+    return raw / raw.sum()
+
+
+def _moment(rng: np.random.Generator, counter: Counter, first_day: dt.date, days: int) -> dt.datetime:
+    """A local time inside the counter's opening hours (any daytime when it has none), as UTC."""
+    for _ in range(50):
+        day = first_day + dt.timedelta(days=int(rng.integers(0, days)))
+        spans = counter.opening_hours.get(DAY_KEYS[day.weekday()], [])
+        if spans:
+            start, end = spans[int(rng.integers(0, len(spans)))]
+            lo, hi = _minutes(start), _minutes(end)
+            minute = int(rng.integers(lo, max(lo + 1, hi - 2)))
+            break
+        if not counter.opening_hours:
+            minute = int(rng.integers(7 * 60, 17 * 60))
+            break
+    else:
+        minute = 9 * 60
+    local = dt.datetime.combine(day, dt.time(minute // 60, minute % 60, int(rng.integers(0, 60))), LOCAL_ZONE)
+    return local.astimezone(dt.UTC)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _response(
+    rng,
+    counter: Counter,
+    version_id: int,
+    questionnaire: Questionnaire,
+    level: float,
+    fields,
+    first_day: dt.date,
+    days: int,
+) -> dict:
+    submitted = _moment(rng, counter, first_day, days)
+    duration = dt.timedelta(seconds=int(rng.integers(35, 300)))
+    language = "en" if rng.random() < 0.06 and "en" in questionnaire.languages else "vi"
+    answers = dict(_answers(rng, questionnaire, level))
+    comment = None
+    if questionnaire.comment_question is not None and rng.random() < 0.06:
+        pool = COMMENTS_EN if language == "en" else COMMENTS_VI
+        comment = pool[int(rng.integers(0, len(pool)))]
+    field_id = counter.field_id or fields[int(rng.integers(0, len(fields)))].id
+    row = {
+        "uuid": uuid.UUID(bytes=rng.bytes(16), version=4),
+        "questionnaire_version_id": version_id,
+        "counter_id": counter.id,
+        "agency_id": counter.agency_id,
+        "area_id": counter.agency.area_id,
+        "field_id": field_id,
+        "language": language,
+        "channel": "kiosk",
+        "started_at": submitted - duration,
+        "submitted_at": submitted,
+        "received_at": submitted,
+        "answers": encode(questionnaire, answers),
+        "comment": comment,
+        "case_code": None,
+        "status": "ok",
+    }
+    row["content_digest"] = content_digest(row)
+    return row
+
+
+def _answers(rng, questionnaire: Questionnaire, level: float) -> Iterator[tuple[str, AnswerValue]]:
+    """Answers driven by the agency's level, a respondent's mood and each item's own ease."""
+    mood = rng.normal(0, 0.9)
+    logit = np.log(level / (1 - level)) + mood
+    for question in questionnaire.questions:
+        if question.type == "text":
+            continue
+        skip_rate = 0.15 if question.element == "feedback" else 0.03
+        if question.role == "profile":
+            skip_rate = 0.3
+        if question.skippable and rng.random() < skip_rate:
+            yield question.code, None
+            continue
+        yield question.code, _answer(rng, question, logit)
+
+
+def _answer(rng, question: Question, logit: float) -> AnswerValue:
+    p = 1 / (1 + np.exp(-(logit + rng.normal(0, 0.35))))
+    if question.type == "scale" and question.role == "case_indicator":
+        values = sorted((point.value for point in question.scale.points), reverse=True)
+        return values[0] if rng.random() < p else values[min(1 + int(rng.random() < 0.3), len(values) - 1)]
+    if question.type == "scale":
+        points = question.scale.points
+        good = [pt.value for pt in points if pt.satisfied]
+        bad = [pt.value for pt in points if not pt.satisfied]
+        if rng.random() < p or not bad:
+            return good[-1] if len(good) > 1 and rng.random() < 0.45 else good[0]
+        weights = np.linspace(1, 3, len(bad))  # neutral is the commonest unsatisfied answer
+        return bad[int(rng.choice(len(bad), p=weights / weights.sum()))]
+    options = question.options
+    if question.role in ("harassment", "informal_payment"):
+        rate = (0.05 if question.role == "harassment" else 0.02) * (1.5 - p)
+        counted = [o.code for o in options if o.counted]
+        others = [o.code for o in options if not o.counted]
+        return counted[0] if rng.random() < rate else others[0]
+    if question.type == "single":
+        return options[int(rng.integers(0, len(options)))].code
+    limit = question.max_choices or len(options)
+    k = int(rng.integers(1, min(limit, 2) + 1))
+    chosen = rng.choice(len(options), size=k, replace=False)
+    return [options[int(j)].code for j in sorted(chosen)]

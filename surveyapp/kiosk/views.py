@@ -1,0 +1,167 @@
+"""Kiosk views: welcome, questionnaire, thank-you. Thin: they load, call the response service, and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response as HttpResponse
+
+from surveyapp.db import db, utcnow
+from surveyapp.extensions import csrf
+from surveyapp.i18n import resolve_language
+from surveyapp.kiosk import bp
+from surveyapp.kiosk.forms import SKIP, answers_from, build_form_class, field_name
+from surveyapp.organisation.models import Counter, Field
+from surveyapp.questionnaires.loader import current_version
+from surveyapp.questionnaires.models import QuestionnaireVersion
+from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
+
+
+def _counter(code: str) -> Counter:
+    counter = db.session.scalar(select(Counter).where(Counter.code == code))
+    if counter is None:
+        abort(404, description=_("There is no service counter with the code %(code)s.", code=code))
+    if not counter.in_service():
+        abort(410, description=_("This service counter is no longer in service."))
+    return counter
+
+
+def _version(counter: Counter) -> QuestionnaireVersion:
+    version = current_version(counter.instrument_code)
+    if version is None:
+        abort(503, description=_("The questionnaire for this counter has not been loaded yet."))
+    return version
+
+
+def _language(version: QuestionnaireVersion) -> str:
+    g.language = resolve_language(request.args.get("lang"), version.definition.languages)
+    return g.language
+
+
+@bp.get("/<code>")
+def welcome(code: str):
+    counter = _counter(code)
+    version = _version(counter)
+    language = _language(version)
+    fields = [] if counter.field else db.session.scalars(select(Field).order_by(Field.id)).all()
+    return render_template(
+        "kiosk/welcome.html",
+        counter=counter,
+        questionnaire=version.definition,
+        language=language,
+        languages=[code for code in current_app.config["LANGUAGES"] if code in version.definition.languages],
+        fields=fields,
+    )
+
+
+@bp.route("/<code>/survey", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead of losing them
+def survey(code: str):
+    counter = _counter(code)
+    version = _version(counter)
+    language = _language(version)
+    questionnaire = version.definition
+    field = counter.field or _chosen_field()
+    if field is None and request.method == "GET":
+        return redirect(url_for(".welcome", code=code, lang=language))
+    if field is None:
+        abort(400, description=_("The field of procedure is missing or unknown."))
+
+    limit = current_app.config["COMMENT_MAX_LENGTH"]
+    form_class = build_form_class(questionnaire, language, _("No opinion"), limit)
+    form = form_class()
+    status = 200
+    general_error = None
+    if request.method == "GET":
+        form.response_id.data = str(uuid.uuid4())
+        form.started_at.data = utcnow().isoformat(timespec="seconds")
+    else:
+        unknown = sorted(set(request.form) - set(form._fields))
+        if unknown:
+            abort(400, description=_("The form contains unknown fields: %(names)s.", names=", ".join(unknown)))
+        if form.validate():
+            started_at = _timestamp(form.started_at.data)
+            answers, comment = answers_from(form, questionnaire)
+            draft = Draft(
+                uuid=uuid.UUID(form.response_id.data),
+                counter=counter,
+                version=version,
+                answers=answers,
+                comment=comment,
+                language=language,
+                field=field,
+                started_at=started_at,
+                submitted_at=utcnow(),
+            )
+            try:
+                record(draft, limit)
+            except ConflictError:
+                abort(409, description=_("These answers were already sent with different content."))
+            except SubmissionError as exc:
+                status = 422
+                general_error = _attach_error(form, questionnaire, exc)
+            else:
+                return redirect(url_for(".thanks", code=code, lang=language), code=303)
+        else:
+            status = 400 if set(form.errors) & {"response_id", "started_at"} else 422
+            if "csrf_token" in form.errors:
+                general_error = _("The page was open too long. Your answers are kept: please press Send again.")
+    body = render_template(
+        "kiosk/survey.html",
+        counter=counter,
+        questionnaire=questionnaire,
+        version=version,
+        field=field,
+        form=form,
+        language=language,
+        field_name=field_name,
+        skip=SKIP,
+        general_error=general_error,
+    )
+    response = HttpResponse(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _chosen_field() -> Field | None:
+    code = request.args.get("field")
+    if not code:
+        return None
+    return db.session.scalar(select(Field).where(Field.code == code))
+
+
+def _timestamp(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        abort(400, description=_("The form's start time is not a time."))
+    if parsed.tzinfo is None:
+        abort(400, description=_("The form's start time has no time zone."))
+    return parsed
+
+
+def _attach_error(form, questionnaire, exc: SubmissionError) -> str | None:
+    """Show a service error beside its question when it names one, else as a message for the whole page."""
+    codes = {q.code for q in questionnaire.questions}
+    if exc.where in codes:
+        form[field_name(questionnaire.question(exc.where))].errors.append(exc.message)
+        return None
+    return exc.message
+
+
+@bp.get("/<code>/thanks")
+def thanks(code: str):
+    counter = _counter(code)
+    version = _version(counter)
+    language = _language(version)
+    return render_template(
+        "kiosk/thanks.html",
+        counter=counter,
+        language=language,
+        questionnaire=version.definition,
+        seconds=current_app.config["KIOSK_THANKS_SECONDS"],
+    )

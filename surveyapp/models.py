@@ -1,0 +1,7 @@
+"""Every model, imported in one place so that migrations and the shell see the whole schema."""
+
+from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume
+from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
+from surveyapp.responses.models import Response
+
+__all__ = ["Agency", "Area", "Counter", "Field", "Instrument", "QuestionnaireVersion", "Response", "ServiceVolume"]

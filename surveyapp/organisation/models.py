@@ -1,0 +1,138 @@
+"""Organisation models.
+
+Units are never deleted. A unit that closes gets ``retired_on``; one merged into another also gets
+``successor``, so history can be carried forward while every response keeps the counter, agency and area it
+was actually given in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.db import db
+
+
+class RetirableMixin:
+    #: Day the unit stopped serving citizens; ``None`` while it is in service.
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    def in_service(self, on: dt.date | None = None) -> bool:
+        """Whether the unit serves citizens on the given day (today when omitted)."""
+        if self.retired_on is None:
+            return True
+        return (on or dt.date.today()) < self.retired_on
+
+
+class Area(RetirableMixin, db.Model):
+    """An administrative area: the province, a district-level unit, a commune; any depth."""
+
+    __tablename__ = "area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable ASCII slug, e.g. ``moc-chau``.
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Official Vietnamese name, e.g. ``Huyện Mộc Châu``.
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    #: ``province``, ``district``, ``commune`` (the level in the hierarchy, used for grouping).
+    level: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    #: The area this one was merged into, if any.
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+
+    parent: Mapped[Area | None] = relationship(remote_side=[id], foreign_keys=[parent_id], back_populates="children")
+    children: Mapped[list[Area]] = relationship(foreign_keys=[parent_id], back_populates="parent")
+    successor: Mapped[Area | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+    agencies: Mapped[list[Agency]] = relationship(back_populates="area")
+
+    def __repr__(self) -> str:
+        return f"<Area {self.code}>"
+
+
+class Agency(RetirableMixin, db.Model):
+    """A body that handles administrative procedures: a department, a district or commune people's committee."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    #: ``department``, ``district``, ``commune``, ``centre`` or another kind from the organisation file.
+    kind: Mapped[str] = mapped_column(String(32))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+
+    area: Mapped[Area] = relationship(back_populates="agencies")
+    successor: Mapped[Agency | None] = relationship(remote_side=[id])
+    counters: Mapped[list[Counter]] = relationship(back_populates="agency")
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.code}>"
+
+
+class Field(db.Model):
+    """A field of procedure (lĩnh vực): land, civil status, construction, business registration, ..."""
+
+    __tablename__ = "field"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    #: Name of the pictogram shown on the kiosk's welcome screen.
+    icon: Mapped[str | None] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<Field {self.code}>"
+
+
+class Counter(RetirableMixin, db.Model):
+    """A service counter (quầy) of an agency, where a kiosk tablet stands."""
+
+    __tablename__ = "counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The code in the kiosk's address, ``/k/<code>``.
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    #: The field of every case at this counter; ``None`` when the citizen chooses it on the welcome screen.
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("field.id"))
+    #: Code of the instrument the kiosk shows (``sipas``, ``rating``, ``case``).
+    instrument_code: Mapped[str] = mapped_column(String(64), default="sipas")
+    #: Weekly opening hours in local time: ``{"mon": [["07:00", "11:30"], ["13:30", "17:00"]], ...}``.
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))
+
+    agency: Mapped[Agency] = relationship(back_populates="counters")
+    field: Mapped[Field | None] = relationship()
+    successor: Mapped[Counter | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Counter {self.code}>"
+
+
+class ServiceVolume(db.Model):
+    """Case files an agency handled in one field of procedure during one period: the population for weighting."""
+
+    __tablename__ = "service_volume"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "field_id", "period"),
+        CheckConstraint("cases >= 0", name="cases_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    field_id: Mapped[int] = mapped_column(ForeignKey("field.id"))
+    #: ISO period: ``2026``, ``2026-Q3`` or ``2026-07``.
+    period: Mapped[str] = mapped_column(String(7))
+    cases: Mapped[int] = mapped_column(Integer)
+
+    agency: Mapped[Agency] = relationship()
+    field: Mapped[Field] = relationship()

@@ -1,0 +1,1 @@
+"""Citizens' responses: storage, recording and export."""

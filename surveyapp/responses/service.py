@@ -1,0 +1,195 @@
+"""Recording a response: the one use case every channel (kiosk form, JSON API, import) goes through."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+import uuid as uuidlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from surveyapp.db import db, utcnow
+from surveyapp.organisation.models import Counter, Field
+from surveyapp.questionnaires.codec import AnswerError, AnswerValue, encode
+from surveyapp.questionnaires.models import QuestionnaireVersion
+from surveyapp.responses.models import CHANNELS, Response
+
+CASE_CODE = re.compile(r"^[A-Za-z0-9./_-]{1,64}$")
+#: A client clock may run ahead of the server's by this much before its timestamps are refused.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class SubmissionError(ValueError):
+    """A response cannot be stored as given. ``where`` names the offending part (a question code, ``counter``,
+    ``language``, ...); the message is a sentence for the person or program that sent it."""
+
+    def __init__(self, where: str | None, message: str):
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ConflictError(SubmissionError):
+    """The response id is already stored with different content."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A response as received, before it is checked and stored."""
+
+    uuid: uuidlib.UUID
+    counter: Counter
+    version: QuestionnaireVersion
+    answers: dict[str, AnswerValue]
+    language: str
+    started_at: dt.datetime
+    submitted_at: dt.datetime
+    comment: str | None = None
+    field: Field | None = None
+    channel: str = "kiosk"
+    case_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    response: Response
+    #: ``True`` when this id was already stored with the same content (a repeated submission).
+    duplicate: bool
+
+
+def _clean_text(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value).strip()
+    if len(value) > limit:
+        raise SubmissionError("comment", f"the comment is longer than {limit} characters")
+    return value or None
+
+
+def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) -> Response:
+    """Check a draft against its counter and questionnaire; return the unsaved :class:`Response`.
+
+    Raises :class:`SubmissionError` naming what is wrong.
+    """
+    now = now or utcnow()
+    counter = draft.counter
+    if not counter.in_service(now.date()):
+        raise SubmissionError("counter", f"counter {counter.code} is no longer in service")
+    questionnaire = draft.version.definition
+    if draft.version.instrument.code != counter.instrument_code:
+        raise SubmissionError(
+            "questionnaire", f"counter {counter.code} does not use questionnaire {draft.version.label}"
+        )
+    if draft.language not in questionnaire.languages:
+        raise SubmissionError("language", f"the questionnaire is not available in '{draft.language}'")
+    if draft.channel not in CHANNELS:
+        raise SubmissionError("channel", f"unknown channel '{draft.channel}'")
+    for name in ("started_at", "submitted_at"):
+        value = getattr(draft, name)
+        if value.tzinfo is None:
+            raise SubmissionError(name, "the time must say its time zone")
+        if value > now + CLOCK_SKEW:
+            raise SubmissionError(name, "the time is in the future")
+    if draft.started_at > draft.submitted_at:
+        raise SubmissionError("started_at", "the questionnaire was submitted before it was started")
+    if draft.case_code is not None and not CASE_CODE.match(draft.case_code):
+        raise SubmissionError("case_code", "a case-file code has letters, digits and . / _ - only")
+    comment = _clean_text(draft.comment, comment_limit)
+    text_question = questionnaire.comment_question
+    if comment and text_question is None:
+        raise SubmissionError("comment", "this questionnaire takes no comment")
+    try:
+        answers = encode(questionnaire, draft.answers)
+    except AnswerError as exc:
+        raise SubmissionError(exc.question or "answers", exc.message) from exc
+    field_id = draft.field.id if draft.field else counter.field_id
+    response = Response(
+        uuid=draft.uuid,
+        questionnaire_version_id=draft.version.id,
+        counter_id=counter.id,
+        agency_id=counter.agency_id,
+        area_id=counter.agency.area_id,
+        field_id=field_id,
+        language=draft.language,
+        channel=draft.channel,
+        started_at=draft.started_at,
+        submitted_at=draft.submitted_at,
+        received_at=now,
+        answers=answers,
+        comment=comment,
+        case_code=draft.case_code,
+        status="ok",
+    )
+    response.content_digest = content_digest({name: getattr(response, name) for name in DIGEST_COLUMNS})
+    return response
+
+
+#: The columns that make up what the citizen gave; equal digests over them mean the same response.
+DIGEST_COLUMNS = (
+    "uuid",
+    "questionnaire_version_id",
+    "counter_id",
+    "field_id",
+    "language",
+    "channel",
+    "started_at",
+    "submitted_at",
+    "answers",
+    "comment",
+    "case_code",
+)
+
+
+def content_digest(values: Mapping[str, Any]) -> str:
+    """SHA-256 over a response's content (:data:`DIGEST_COLUMNS`): two submissions with the same id and digest
+    are the same response; the same id with another digest is a conflict."""
+    content = {}
+    for name in DIGEST_COLUMNS:
+        value = values[name]
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).isoformat(timespec="seconds")
+        elif isinstance(value, bytes):
+            value = value.hex()
+        elif isinstance(value, uuidlib.UUID):
+            value = str(value)
+        content[name] = value
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _existing(response: Response) -> Recorded | None:
+    stored = db.session.scalar(select(Response).where(Response.uuid == response.uuid))
+    if stored is None:
+        return None
+    if stored.content_digest != response.content_digest:
+        raise ConflictError("uuid", f"response {response.uuid} was already stored with different answers")
+    return Recorded(stored, duplicate=True)
+
+
+def record(draft: Draft, comment_limit: int) -> Recorded:
+    """Store a response exactly once, in its own transaction (this function commits).
+
+    A repeated submission of the same id and content returns the stored row with ``duplicate=True``; the same
+    id with different content raises :class:`ConflictError`. Two identical submissions racing each other are
+    resolved by the unique index on ``uuid``: the loser rolls back and finds the winner's row.
+    """
+    response = prepare(draft, comment_limit)
+    found = _existing(response)
+    if found:
+        return found
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = _existing(response)
+        if found is None:
+            raise
+        return found
+    return Recorded(response, duplicate=False)

@@ -1,0 +1,137 @@
+"""Fixtures shared by every test: an app per test on each database backend, its client and CLI runner.
+
+Tests that take the ``app`` fixture (or one built on it) run once on SQLite and once on PostgreSQL; choose with
+``--backend sqlite`` or ``--backend postgresql``. The PostgreSQL runs use a schema of their own in the
+``test`` database, so several test runs can share one server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+
+from surveyapp import create_app
+from surveyapp.db import db
+
+BACKENDS = ("sqlite", "postgresql")
+POSTGRES_URL = os.environ.get("SURVEYAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        action="append",
+        choices=BACKENDS,
+        help="database backend for tests that need one (repeatable; default: both)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = metafunc.config.getoption("backend") or list(BACKENDS)
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+def _app(url: str, **config) -> Flask:
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret", **config})
+
+
+def _migrate(url: str) -> None:
+    app = _app(url)
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite database; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema() -> Iterator[str]:
+    """A migrated schema of this test run in the PostgreSQL ``test`` database; dropped at the end."""
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc.orig}). Start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, "
+            "or run only SQLite with `--backend sqlite`.",
+            pytrace=False,
+        )
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    _migrate(url)
+    yield url
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty, migrated database for one test."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("_postgres_schema")
+    yield url
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [t.name for t in db.metadata.sorted_tables]
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = _app(database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def loaded_app(app: Flask) -> Flask:
+    """An app whose database holds the Sơn La organisation, the shipped questionnaires and service volumes."""
+    runner = app.test_cli_runner()
+    for command in ("load-org", "load-surveys", "load-volumes"):
+        result = runner.invoke(args=[command])
+        assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture
+def loaded_client(loaded_app: Flask) -> FlaskClient:
+    return loaded_app.test_client()
