@@ -112,7 +112,12 @@ def test_infinite_df_gives_normal_p_values():
 def test_default_pairs_are_in_upper_triangle_order():
     res = compare_pairs([0.9, 0.8, 0.7, 0.6], [1e-3] * 4, 30, list("abcd"))
     assert list(zip(res.label_a, res.label_b, strict=True)) == [
-        ("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d"),
+        ("a", "b"),
+        ("a", "c"),
+        ("a", "d"),
+        ("b", "c"),
+        ("b", "d"),
+        ("c", "d"),
     ]
 
 
@@ -253,9 +258,7 @@ def test_permuting_units_permutes_the_comparisons(family, adjust):
     est, cov, perm, df = family
     labels = [f"u{i}" for i in range(est.size)]
     res = compare_pairs(est, cov, df, labels, adjust=adjust)
-    permuted = compare_pairs(
-        est[perm], cov[np.ix_(perm, perm)], df, [labels[i] for i in perm], adjust=adjust
-    )
+    permuted = compare_pairs(est[perm], cov[np.ix_(perm, perm)], df, [labels[i] for i in perm], adjust=adjust)
     mirror = {HIGHER: LOWER, LOWER: HIGHER, NO_EVIDENCE: NO_EVIDENCE}
     lookup = {(r["label_a"], r["label_b"]): r for r in permuted.rows()}
     for row in res.rows():

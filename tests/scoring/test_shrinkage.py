@@ -110,7 +110,9 @@ def test_no_overdispersion_hits_the_cap_and_says_so():
     # at the cap, the prior mean maximises the likelihood over the mean alone (close to, not exactly, 0.88)
     s = n.sum()
     best = optimize.minimize_scalar(
-        lambda m: -beta_binomial_loglik(m * s, (1 - m) * s, x, n), bounds=(0.5, 0.99), method="bounded",
+        lambda m: -beta_binomial_loglik(m * s, (1 - m) * s, x, n),
+        bounds=(0.5, 0.99),
+        method="bounded",
         options={"xatol": 1e-10},
     )
     assert fit.prior_mean == pytest.approx(best.x, abs=1e-6)
