@@ -49,7 +49,7 @@ INSIDE = "inside"
 ABOVE = "above"
 BELOW = "below"
 
-Adjustment = Literal["multiplicative", "additive"]
+Adjustment = Literal["none", "multiplicative", "additive"]
 
 
 @dataclass(frozen=True)
@@ -271,8 +271,8 @@ def funnel_limits(
     dispersion : Overdispersion, optional
         The result of :func:`overdispersion` for the same target. When given and it reports over-dispersion,
         the limits are widened by ``adjustment``; otherwise the exact binomial limits are returned.
-    adjustment : {"multiplicative", "additive"}
-        How to widen the limits for over-dispersion.
+    adjustment : {"multiplicative", "additive", "none"}
+        How to widen the limits for over-dispersion; "none" ignores ``dispersion``.
 
     Returns
     -------
@@ -311,13 +311,14 @@ def funnel_limits(
     sizes = _as_sizes(n)
     _check_target(target)
     lev = _as_levels(levels)
-    if adjustment not in ("multiplicative", "additive"):
-        raise ValueError(f"The adjustment must be 'multiplicative' or 'additive'; got {adjustment!r}.")
+    if adjustment not in ("none", "multiplicative", "additive"):
+        choices = "'none', 'multiplicative' or 'additive'"
+        raise ValueError(f"The adjustment must be {choices}; got {adjustment!r}.")
     if dispersion is not None and not np.isclose(dispersion.target, target, rtol=0, atol=1e-12):
         raise ValueError(
             f"The over-dispersion was assessed around {dispersion.target}, not around the target {target}."
         )
-    if dispersion is None or not dispersion.overdispersed:
+    if dispersion is None or not dispersion.overdispersed or adjustment == "none":
         lower = np.stack([exact_limit(sizes, (1.0 - level) / 2.0, target) for level in lev])
         upper = np.stack([exact_limit(sizes, (1.0 + level) / 2.0, target) for level in lev])
         return _limits(sizes, target, lev, lower, upper, "none", 1.0, 0.0)
@@ -486,7 +487,7 @@ def classify_funnel(
     levels: Sequence[float] = (0.95, 0.998),
     labels: Sequence[str] | None = None,
     *,
-    adjustment: Literal["none", "multiplicative", "additive"] = "none",
+    adjustment: Adjustment = "none",
     winsor: float = 0.1,
     test_level: float = 0.05,
 ) -> FunnelClassification:
@@ -535,21 +536,12 @@ def classify_funnel(
     """
     props, sizes = _units(y, n)
     names = _labels(labels, props.size)
-    if adjustment not in ("none", "multiplicative", "additive"):
-        choices = "'none', 'multiplicative' or 'additive'"
-        raise ValueError(f"The adjustment must be {choices}; got {adjustment!r}.")
     if adjustment != "none" and props.size < 2:
         raise ValueError("Adjusting for over-dispersion needs at least two units.")
     dispersion = None
     if props.size >= 2:
         dispersion = overdispersion(props, sizes, target, winsor=winsor, test_level=test_level)
-    limits = funnel_limits(
-        sizes,
-        target,
-        levels,
-        dispersion=dispersion if adjustment != "none" else None,
-        adjustment="multiplicative" if adjustment == "none" else adjustment,
-    )
+    limits = funnel_limits(sizes, target, levels, dispersion=dispersion, adjustment=adjustment)
     status = np.where(props < limits.lower, BELOW, np.where(props > limits.upper, ABOVE, INSIDE))
     z = (props - target) / np.sqrt(target * (1.0 - target) / sizes)
     return FunnelClassification(

@@ -197,6 +197,9 @@ def test_multiplicative_and_additive_limits_by_formula():
     # additive limits do not close to a point as n grows; multiplicative ones do
     assert add.upper[0, -1] - add.lower[0, -1] > 2 * 1.9 * np.sqrt(od.tau2)
     assert mult.upper[0, -1] - mult.lower[0, -1] < add.upper[0, -1] - add.lower[0, -1]
+    ignored = funnel_limits(sizes, dispersion=od, adjustment="none")
+    assert ignored.adjustment == "none"
+    assert_array_equal(ignored.upper, funnel_limits(sizes).upper)
 
 
 def test_classification_by_hand():
