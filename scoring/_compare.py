@@ -101,9 +101,7 @@ class Comparisons:
 
     def rows(self) -> Iterator[dict[str, str | float | bool]]:
         """Yield one plain dictionary per comparison (Python floats, str and bool), for tables and exports."""
-        names = [f.name for f in fields(self) if isinstance(getattr(self, f.name), np.ndarray)]
-        for i in range(len(self)):
-            yield {name: getattr(self, name)[i].item() for name in names}
+        return _array_rows(self)
 
 
 def satterthwaite_df(coefficients: ArrayLike, variances: ArrayLike, df: ArrayLike) -> NDArray[np.float64]:
@@ -551,6 +549,14 @@ def _as_vector(
     if not allow_nan and np.any(np.isnan(arr)):
         raise ValueError(f"The {name} must not contain nan.")
     return arr
+
+
+def _array_rows(result: object) -> Iterator[dict[str, str | float | bool]]:
+    """One dictionary per entry of a result's 1-D array fields (Python scalars), keyed by field name."""
+    names = [f.name for f in fields(result) if isinstance(getattr(result, f.name), np.ndarray)]
+    columns = [getattr(result, name) for name in names]
+    for i in range(columns[0].size):
+        yield {name: column[i].item() for name, column in zip(names, columns, strict=True)}
 
 
 def _check_level(level: float) -> None:

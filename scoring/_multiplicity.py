@@ -11,6 +11,7 @@ family, so it does not count towards the number of tests, and its adjusted value
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -30,6 +31,20 @@ def _as_pvalues(p: ArrayLike) -> NDArray[np.float64]:
     if np.any((tested < 0.0) | (tested > 1.0)):
         raise ValueError("Every p-value must lie between 0 and 1 (nan marks a test that was not done).")
     return arr
+
+
+def _step(
+    p: ArrayLike, adjust_sorted: Callable[[NDArray[np.float64], int], NDArray[np.float64]]
+) -> NDArray[np.float64]:
+    """Apply ``adjust_sorted(sorted p-values, m)`` to the tested p-values, cap at 1, restore the order."""
+    arr = _as_pvalues(p)
+    out = np.full(arr.shape, np.nan)
+    tested = np.flatnonzero(~np.isnan(arr))
+    if tested.size == 0:
+        return out
+    order = tested[np.argsort(arr[tested], kind="stable")]
+    out[order] = np.minimum(adjust_sorted(arr[order], tested.size), 1.0)
+    return out
 
 
 def holm(p: ArrayLike) -> NDArray[np.float64]:
@@ -67,16 +82,7 @@ def holm(p: ArrayLike) -> NDArray[np.float64]:
     >>> print(holm([0.01, 0.04, 0.03, 0.20]))
     [0.04 0.09 0.09 0.2 ]
     """
-    arr = _as_pvalues(p)
-    out = np.full(arr.shape, np.nan)
-    tested = np.flatnonzero(~np.isnan(arr))
-    m = tested.size
-    if m == 0:
-        return out
-    order = tested[np.argsort(arr[tested], kind="stable")]
-    scaled = (m - np.arange(m)) * arr[order]
-    out[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    return out
+    return _step(p, lambda ps, m: np.maximum.accumulate((m - np.arange(m)) * ps))
 
 
 def benjamini_hochberg(p: ArrayLike) -> NDArray[np.float64]:
@@ -118,16 +124,7 @@ def benjamini_hochberg(p: ArrayLike) -> NDArray[np.float64]:
     >>> print(benjamini_hochberg([0.01, 0.04, 0.03, 0.20]).round(4))
     [0.04   0.0533 0.0533 0.2   ]
     """
-    arr = _as_pvalues(p)
-    out = np.full(arr.shape, np.nan)
-    tested = np.flatnonzero(~np.isnan(arr))
-    m = tested.size
-    if m == 0:
-        return out
-    order = tested[np.argsort(arr[tested], kind="stable")]
-    scaled = m / np.arange(1, m + 1) * arr[order]
-    out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    return out
+    return _step(p, lambda ps, m: np.minimum.accumulate((m / np.arange(1, m + 1) * ps)[::-1])[::-1])
 
 
 def adjust_pvalues(p: ArrayLike, method: AdjustMethod = "holm") -> NDArray[np.float64]:

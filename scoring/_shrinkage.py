@@ -10,13 +10,13 @@ target. These posterior probabilities rank units more fairly than raw percentage
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
-from scoring._compare import _as_vector, _check_level, _check_target, _labels, _readonly
+from scoring._compare import _array_rows, _as_vector, _check_level, _check_target, _labels, _readonly
 
 __all__ = [
     "MIN_PRIOR_SIZE",
@@ -121,9 +121,7 @@ class Shrinkage:
 
     def rows(self) -> Iterator[dict[str, str | float]]:
         """Yield one plain dictionary per unit (label, x, n, raw, mean, lower, upper, prob_below, ...)."""
-        names = [f.name for f in fields(self) if isinstance(getattr(self, f.name), np.ndarray)]
-        for i in range(self.labels.size):
-            row = {name: getattr(self, name)[i].item() for name in names}
+        for row in _array_rows(self):
             row["label"] = row.pop("labels")
             yield row
 
