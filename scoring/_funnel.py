@@ -209,7 +209,7 @@ def exact_limit(n: ArrayLike, prob: float, target: float = 0.9) -> NDArray[np.fl
 
         \alpha = \frac{F(r_p) - p}{F(r_p) - F(r_p - 1)}, \qquad y_p(n) = \frac{r_p - \alpha}{n}
 
-    (Spiegelhalter 2005a, Appendix A.1.1): the interpolation between counts makes the limits nearly smooth in
+    (Spiegelhalter 2005a, appendix): the interpolation between counts makes the limits nearly smooth in
     :math:`n` instead of a staircase. A negative value (when :math:`r_p = 0`) is reported as 0.
 
     The binomial distribution has whole numbers of trials only. For a non-integer :math:`n` the limit is
@@ -282,7 +282,7 @@ def funnel_limits(
     Notes
     -----
     Without adjustment, the limits are :func:`exact_limit` at :math:`p = (1 \mp \text{level})/2`.
-    With over-dispersion (Spiegelhalter 2005a §6; 2005b), on the normal approximation with
+    With over-dispersion (Spiegelhalter 2005a, 2005b), on the normal approximation with
     :math:`z = \Phi^{-1}((1 + \text{level})/2)` and :math:`s^2(n) = p_0(1-p_0)/n`:
 
     .. math::

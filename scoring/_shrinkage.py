@@ -322,7 +322,7 @@ def beta_binomial_shrinkage(
     References
     ----------
     Efron, B. & Morris, C. (1975). Data analysis using Stein's estimator and its generalizations. *JASA*
-    70:311–319. Spiegelhalter (2005), *Statistics in Medicine* 24:1185–1202, §7 (shrinkage and ranking).
+    70:311–319.
 
     Examples
     --------

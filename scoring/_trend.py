@@ -296,8 +296,8 @@ def linear_trend(
 
     References
     ----------
-    Draper, N. R. & Smith, H. (1998). *Applied Regression Analysis*, 3rd ed., Wiley, ch. 9 (generalised
-    least squares). Satterthwaite (1946), *Biometrics Bulletin* 2:110–114.
+    Draper, N. R. & Smith, H. (1998). *Applied Regression Analysis*, 3rd ed., Wiley (generalised and
+    weighted least squares). Satterthwaite (1946), *Biometrics Bulletin* 2:110–114.
 
     Examples
     --------
