@@ -354,6 +354,12 @@ def decide(lower: object, upper: object, target: float) -> np.ndarray:
     return out
 
 
+def _snap(values: np.ndarray) -> np.ndarray:
+    """Round values within 1e-9 (relative) of an integer: effective counts of equal weights are integers."""
+    nearest = np.round(values)
+    return np.where(np.abs(values - nearest) <= 1e-9 * np.maximum(np.abs(values), 1.0), nearest, values)
+
+
 @dataclass(frozen=True, eq=False)
 class ProportionInterval:
     """Result of :func:`proportion_interval` (arrays of the input shape, read-only).
@@ -485,10 +491,9 @@ def proportion_interval(
             usable = np.zeros(p.shape, dtype=bool)
         else:
             usable = ~degen & ~missing & np.isfinite(n_star) & (n_star > 0) & (v > 0)
-        cp_size = n_obs if method == "clopper-pearson" else size
+        cp_size = _snap(n_obs if method == "clopper-pearson" else size)
         fallback = ~missing & ~usable
-        x = p * cp_size
-        x = np.where(np.abs(x - np.round(x)) < 1e-9 * np.maximum(cp_size, 1), np.round(x), x)
+        x = np.minimum(_snap(p * cp_size), cp_size)
         exact = clopper_pearson(x, cp_size, confidence)
         lower = np.asarray(exact.lower, dtype=np.float64).copy()
         upper = np.asarray(exact.upper, dtype=np.float64).copy()

@@ -55,17 +55,12 @@ _BLOCK_VALUES = 1 << 21
 
 def group_sum(keys: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Sum rows of ``values`` by integer ``keys`` (negative keys are dropped) into ``n_groups`` rows."""
-    out = np.zeros((n_groups, *values.shape[1:]), dtype=np.float64)
-    keep = keys >= 0
-    if not keep.any():
-        return out
-    k = keys[keep]
-    v = values[keep]
-    order = np.argsort(k, kind="stable")
-    k = k[order]
-    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
-    out[k[starts]] = np.add.reduceat(v[order], starts, axis=0)
-    return out
+    keep = np.flatnonzero(keys >= 0)
+    indicator = sparse.csr_array(
+        (np.ones(keep.size), (keys[keep], keep)), shape=(n_groups, values.shape[0])
+    )
+    flat = values.reshape(values.shape[0], -1).astype(np.float64, copy=False)
+    return np.asarray(indicator @ flat).reshape(n_groups, *values.shape[1:])
 
 
 def _dense(key: np.ndarray) -> tuple[np.ndarray, int]:
@@ -182,7 +177,8 @@ def build_cells(
         seg_end = np.append(seg[1:], hi - lo)
         seg_cells = ids[seg]
         x = basis(order[lo:hi])
-        unweighted[seg_cells] += np.add.reduceat(x, seg, axis=0, dtype=np.float64)
+        # Chunk sums of a 0/1 basis are integers below 2**24: exact in float32.
+        unweighted[seg_cells] += np.add.reduceat(x, seg, axis=0)
         if constant:
             core = x[:, :nb]
             for c, a, b in zip(seg_cells, seg, seg_end, strict=True):
@@ -266,12 +262,12 @@ def _adjustment(
     j = ell.shape[1]
     rloc = np.searchsorted(rsel, stats.calib[inside])
     if stats.kind != RAKE:
-        proj = np.einsum("cjk,ck->cj", ell[dom], stats.base_sum[inside, :nb])
+        proj = _apply(ell[dom], stats.base_sum[inside, :nb])
         eta = np.zeros((rsel.size, n_domains, j))
         np.add.at(eta, (rloc, dom), proj)
         base = stats.calib_base[rsel]
         return eta / np.where(base > 0, base, 1.0)[:, None, None]
-    proj = np.einsum("cjk,ck->cj", ell[dom], stats.unweighted[inside, :nb])
+    proj = _apply(ell[dom], stats.unweighted[inside, :nb])
     n_r = stats.calib_count
     total = np.zeros((n_r.size, n_domains, j))
     np.add.at(total, (rloc, dom), proj)
@@ -301,6 +297,16 @@ def _alpha_beta(stats: CellStats, rsel: np.ndarray) -> tuple[np.ndarray, sparse.
     return alpha, beta
 
 
+def _apply(ell: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Batched ``ell[c] @ vectors[c]``: (C, J, B) with (C, B) -> (C, J)."""
+    return np.matmul(ell, vectors[:, :, None])[:, :, 0]
+
+
+def _outer_sum(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``sum_h left[h, d, :] outer right[h, d, :]`` for every d: (H, D, J) x (H, D, K) -> (D, J, K)."""
+    return np.matmul(left.transpose(1, 2, 0), right.transpose(1, 0, 2))
+
+
 def within_covariance(stats: CellStats, member: np.ndarray, n_domains: int, ell: np.ndarray) -> np.ndarray:
     """Covariance (D, J, J) of the J estimates of each domain, from functionals ``ell`` (D, J, 2K)."""
     nb = stats.n_basis
@@ -310,15 +316,15 @@ def within_covariance(stats: CellStats, member: np.ndarray, n_domains: int, ell:
     l_cell = ell[dom]
     f = stats.f_cell[inside]
     quad = group_sum(dom, stats.cross_sq[inside] * f[:, None, None], n_domains)
-    cov = np.einsum("djk,dkl,dml->djm", ell, quad, ell)
-    lin = np.einsum("cjk,ck->cj", l_cell, stats.lin_sum[inside, :nb])
-    sq = np.einsum("cjk,ck->cj", l_cell, stats.sq_sum[inside, :nb])
+    cov = ell @ quad @ ell.transpose(0, 2, 1)
+    lin = _apply(l_cell, stats.lin_sum[inside, :nb])
+    sq = _apply(l_cell, stats.sq_sum[inside, :nb])
     h = stats.stratum[inside]
     if stats.kind is None:
         keys = h * n_domains + dom
         sums = group_sum(keys, lin, int(stats.centre.size) * n_domains).reshape(-1, n_domains, j)
         weighted = sums * stats.centre[:, None, None]
-        cov -= np.einsum("hdj,hdk->djk", weighted, sums)
+        cov -= _outer_sum(weighted, sums)
         return cov
     all_r = np.arange(stats.n_calib)
     per_block = max(1, _BLOCK_VALUES // (j * stats.n_calib))
@@ -336,13 +342,13 @@ def within_covariance(stats: CellStats, member: np.ndarray, n_domains: int, ell:
         bdom = dom[in_block] - lo
         at_cell = eta[np.searchsorted(rsel, stats.calib[cells]), bdom]  # (Cb, J)
         fs = sq[in_block] * f[in_block][:, None]
-        mixed = group_sum(bdom, np.einsum("cj,ck->cjk", fs, at_cell), hi - lo)
+        mixed = group_sum(bdom, fs[:, :, None] * at_cell[:, None, :], hi - lo)
         outer = np.matmul((eta * alpha[:, None, None]).transpose(1, 2, 0), eta.transpose(1, 0, 2))
         sums = (beta @ eta.reshape(rsel.size, -1)).reshape(-1, hi - lo, j)
         sums = -sums
         np.add.at(sums, (h[in_block], bdom), lin[in_block])
         weighted = sums * stats.centre[:, None, None]
-        centring = np.einsum("hdj,hdk->djk", weighted, sums)
+        centring = _outer_sum(weighted, sums)
         cov[lo:hi] += -mixed - mixed.transpose(0, 2, 1) + outer - centring
     return cov
 

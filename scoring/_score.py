@@ -320,8 +320,8 @@ def _analyse(
             flat_items = np.zeros(p.shape, dtype=bool)
         if contrasts is not None:
             coef = contrasts(available)  # (D, E1, K)
-            ell = np.concatenate([ell_items, np.einsum("dek,dkb->deb", coef, ell_items)], axis=1)
-            comp = np.einsum("dek,dk->de", coef, np.nan_to_num(p))
+            ell = np.concatenate([ell_items, coef @ ell_items], axis=1)
+            comp = (coef @ np.nan_to_num(p)[:, :, None])[:, :, 0]
             n_comp = coef.shape[1]
             col += list(range(nb, nb + n_comp))
             has = coef.sum(axis=2) > 0
@@ -352,7 +352,7 @@ def _analyse(
         with np.errstate(invalid="ignore", divide="ignore"):
             n_kish = np.where(missing, np.nan, w_est * w_est / sq_est)
             deff_kish = np.where(missing, np.nan, n_est * sq_est / (w_est * w_est))
-            spread = np.einsum("djk,dkl,djl->dj", ell, cross_lin, ell)
+            spread = ((ell @ cross_lin) * ell).sum(axis=2)
             v_srs = spread * (w_est - n_est) / (n_est - 1.0)
             deff = np.where((w_est > n_est) & (n_est > 1) & (v_srs > 0), var / v_srs, np.nan)
         se = np.sqrt(var)
