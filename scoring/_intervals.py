@@ -175,9 +175,7 @@ def jeffreys(estimate: object, n_eff: object, confidence: float = 0.95) -> Inter
 def _kg_size(n_eff: np.ndarray, n: np.ndarray, df: np.ndarray, alpha: float) -> np.ndarray:
     """Korn–Graubard's degrees-of-freedom adjustment :math:`n^* (t_{n-1}/t_{df})^2`."""
     with np.errstate(invalid="ignore"):
-        ratio = stats.t.ppf(alpha / 2, np.where(n > 1, n - 1, np.nan)) / stats.t.ppf(
-            alpha / 2, np.maximum(df, 1.0)
-        )
+        ratio = stats.t.ppf(alpha / 2, np.maximum(n - 1.0, 1.0)) / stats.t.ppf(alpha / 2, np.maximum(df, 1.0))
     return n_eff * ratio * ratio
 
 
@@ -193,7 +191,8 @@ def korn_graubard(
     variance : array_like of float
         Its design-based variance :math:`\\hat V > 0`.
     n : array_like of float
-        Number of observations behind the estimate (R uses ``nrow(design)``).
+        Number of observations behind the estimate (R uses ``nrow(design)``); :math:`n - 1` below 1 is
+        raised to 1.
     df : array_like of float
         Design degrees of freedom (R's ``degf``); values below 1 are raised to 1.
     confidence : float
@@ -445,6 +444,9 @@ def proportion_interval(
     :math:`n^{*\\prime} = n^*(t_{n-1,\\alpha/2}/t_{df,\\alpha/2})^2`, Wilson uses :math:`n^*` with the
     critical value :math:`t_{df,1-\\alpha/2}`, the logit interval :math:`t_{df}`.
 
+    Bounds are widened to contain the estimate where a method's bounds would exclude it (Jeffreys' at
+    effective sizes below about 1).
+
     Where the estimate is degenerate, or the variance is zero or not finite, :math:`n^*` is undefined: the
     bounds are Clopper–Pearson with :math:`x = \\hat p\\,m` successes out of :math:`m` = ``fallback_size``
     (so an estimate of 1 from 20 answers gets [0.8316, 1], never 1 ± 0).
@@ -533,6 +535,9 @@ def proportion_interval(
             lower[usable] = ci.lower
             upper[usable] = ci.upper
             p_value[usable] = pv
+    # Jeffreys' equal-tailed bounds (and rounding at tiny effective sizes) may exclude the estimate itself.
+    lower = np.array(np.minimum(lower, p))
+    upper = np.array(np.maximum(upper, p))
     lower[missing] = np.nan
     upper[missing] = np.nan
     p_value = np.where(missing, np.nan, p_value)

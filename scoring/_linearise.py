@@ -59,7 +59,7 @@ def group_sum(keys: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray
     indicator = sparse.csr_array(
         (np.ones(keep.size), (keys[keep], keep)), shape=(n_groups, values.shape[0])
     )
-    flat = values.reshape(values.shape[0], -1).astype(np.float64, copy=False)
+    flat = values.reshape(values.shape[0], int(np.prod(values.shape[1:]))).astype(np.float64, copy=False)
     return np.asarray(indicator @ flat).reshape(n_groups, *values.shape[1:])
 
 
@@ -307,8 +307,14 @@ def _outer_sum(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return np.matmul(left.transpose(1, 2, 0), right.transpose(1, 0, 2))
 
 
-def within_covariance(stats: CellStats, member: np.ndarray, n_domains: int, ell: np.ndarray) -> np.ndarray:
-    """Covariance (D, J, J) of the J estimates of each domain, from functionals ``ell`` (D, J, 2K)."""
+def within_covariance(
+    stats: CellStats, member: np.ndarray, n_domains: int, ell: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Covariance (D, J, J) of the J estimates of each domain, from functionals ``ell`` (D, J, 2K).
+
+    Also returns :math:`|\\ell|^\\top |\\sum_c f_c B_c|\\, |\\ell|` (D, J), a bound on the size of the terms
+    each variance is computed from, hence the scale of its rounding error.
+    """
     nb = stats.n_basis
     j = ell.shape[1]
     inside = np.flatnonzero(member >= 0)
@@ -317,15 +323,17 @@ def within_covariance(stats: CellStats, member: np.ndarray, n_domains: int, ell:
     f = stats.f_cell[inside]
     quad = group_sum(dom, stats.cross_sq[inside] * f[:, None, None], n_domains)
     cov = ell @ quad @ ell.transpose(0, 2, 1)
+    gross = np.einsum("djk,dkl,djl->dj", np.abs(ell), np.abs(quad), np.abs(ell))
     lin = _apply(l_cell, stats.lin_sum[inside, :nb])
     sq = _apply(l_cell, stats.sq_sum[inside, :nb])
     h = stats.stratum[inside]
     if stats.kind is None:
         keys = h * n_domains + dom
-        sums = group_sum(keys, lin, int(stats.centre.size) * n_domains).reshape(-1, n_domains, j)
+        n_strata = int(stats.centre.size)
+        sums = group_sum(keys, lin, n_strata * n_domains).reshape(n_strata, n_domains, j)
         weighted = sums * stats.centre[:, None, None]
         cov -= _outer_sum(weighted, sums)
-        return cov
+        return cov, gross
     all_r = np.arange(stats.n_calib)
     per_block = max(1, _BLOCK_VALUES // (j * stats.n_calib))
     for lo in range(0, n_domains, per_block):
@@ -350,7 +358,7 @@ def within_covariance(stats: CellStats, member: np.ndarray, n_domains: int, ell:
         weighted = sums * stats.centre[:, None, None]
         centring = _outer_sum(weighted, sums)
         cov[lo:hi] += -mixed - mixed.transpose(0, 2, 1) + outer - centring
-    return cov
+    return cov, gross
 
 
 def pairwise_covariance(stats: CellStats, member: np.ndarray, n_domains: int, ell: np.ndarray) -> np.ndarray:

@@ -341,13 +341,16 @@ def _analyse(
                 if binary
                 else (np.zeros(estimate.shape, dtype=bool))
             )
-        cov = within_covariance(cells, member, n_dom, ell)
+        cov, gross = within_covariance(cells, member, n_dom, ell)
         n_est = counts[:, col]
         w_est = lin[:, col]
         sq_est = sq[:, col]
         df = n_est - n_strata_in[:, col]
         var = np.einsum("djj->dj", cov).copy()
-        var = np.where(degenerate, 0.0, np.maximum(var, 0.0))
+        # A variance that is zero in exact arithmetic (e.g. criteria that offset each other exactly)
+        # comes out as rounding noise of the sums it is computed from: call it zero. True variances of
+        # non-degenerate estimates are far above this (a share of 1 - 1e-6 over 1e6 answers is ~1e-9 of it).
+        var = np.where(degenerate | (var <= 1e-10 * gross), 0.0, var)
         var[missing] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             n_kish = np.where(missing, np.nan, w_est * w_est / sq_est)
