@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
-from surveyapp import cli, errors, kiosk
+from surveyapp import agency, api, auth, cli, errors, kiosk, office
+from surveyapp.auth.session import configure_login
 from surveyapp.config import PROJECT_ROOT, DefaultConfig, database_url_from_env, instance_secret_key
-from surveyapp.extensions import babel, csrf, db, migrate
-from surveyapp.i18n import format_percent, language_name, local_name, select_locale
+from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.i18n import format_percent, language_name, local_name, localtime, select_locale
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -35,15 +36,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'surveyapp.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not app.config["DEMO_MODE"]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(percent=format_percent, local_name=local_name, language_name=language_name)
+    app.jinja_env.filters.update(
+        percent=format_percent, local_name=local_name, language_name=language_name, localtime=localtime
+    )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
-    app.register_blueprint(kiosk.bp)
+    for blueprint in (kiosk.bp, auth.bp, agency.bp, office.bp, api.bp):
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("agency.home")))
+    configure_login(login_manager)
     errors.register(app)
     cli.register(app)
     return app

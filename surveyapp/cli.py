@@ -13,10 +13,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import select
 
+from surveyapp.auth.models import User
+from surveyapp.auth.roles import Role
+from surveyapp.auth.service import AccountError, create_user, find_user, reset_password
 from surveyapp.datafiles import DefinitionError
 from surveyapp.db import db
-from surveyapp.demo import existing_responses, generate
+from surveyapp.demo import DEMO_USERS, create_demo_users, existing_responses, generate
 from surveyapp.organisation.loader import load_organisation, load_volumes
 from surveyapp.periods import parse_period
 from surveyapp.questionnaires.loader import load_directory
@@ -126,6 +130,11 @@ def setup_demo_command(ctx: click.Context, count: int, seed: int) -> None:
         click.echo("Demo responses already present; keeping them.")
     else:
         ctx.invoke(demo_command, count=count, seed=seed, append=False)
+    create_demo_users()
+    db.session.commit()
+    click.echo("Demo accounts (they sign in only with SURVEYAPP_DEMO_MODE=true):")
+    for user in DEMO_USERS:
+        click.echo(f"  {user.role:<19} {user.scope:<20} {user.email:<26} password: {user.password}")
 
 
 @click.command("export-responses")
@@ -161,6 +170,55 @@ def _export(handle, instrument: str, period) -> int:
         raise DataError(str(exc)) from None
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.REFORM_OFFICE.value, show_default=True)
+@click.option(
+    "--scope", default="province", show_default=True, help="province, area:<code>, agency:<code> or counter:<code>"
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, scope: str, password_stdin: bool) -> None:
+    """Create a staff account (the first reform-office account, or any other)."""
+    password = _read_password(password_stdin)
+    try:
+        user = create_user(email, name, role, scope, password, actor=None, actor_label="cli")
+    except AccountError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role}, {user.scope_label}).")
+
+
+@click.command("reset-password")
+@click.argument("email")
+@with_appcontext
+def reset_password_command(email: str) -> None:
+    """Give an account a new random password and print it once."""
+    user = find_user(email)
+    if user is None:
+        raise DataError(f"there is no account for {email}")
+    password = reset_password(user, actor=None, actor_label="cli")
+    db.session.commit()
+    click.echo(f"New password for {user.email}: {password}")
+
+
+@click.command("list-users")
+@with_appcontext
+def list_users_command() -> None:
+    """List staff accounts with their role and scope."""
+    for user in db.session.scalars(select(User).order_by(User.role, User.email)):
+        state = "active" if user.active else "deactivated"
+        demo = " demo" if user.demo else ""
+        click.echo(f"{user.email:<32} {user.role:<19} {user.scope_label:<28} {state}{demo}")
+
+
 COMMANDS = (
     init_db_command,
     load_org_command,
@@ -169,6 +227,9 @@ COMMANDS = (
     demo_command,
     setup_demo_command,
     export_responses_command,
+    create_user_command,
+    reset_password_command,
+    list_users_command,
 )
 
 

@@ -40,6 +40,22 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: Cookies travel over HTTPS only; ``None`` means "yes, unless in demo mode" (plain http on 127.0.0.1).
+    SESSION_COOKIE_SECURE: bool | None = None
+    #: A staff session ends after a working day.
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    #: Demo mode: documented demo accounts may sign in, cookies work over plain http. Never in production.
+    DEMO_MODE = False
+    #: Failed sign-ins allowed per account and per client address before sign-in is refused for a while.
+    SIGN_IN_ACCOUNT_LIMIT = "5 per 15 minutes"
+    SIGN_IN_ADDRESS_LIMIT = "30 per 15 minutes"
+    #: Requests per kiosk device (not per address: many tablets share one office router).
+    API_DEVICE_LIMIT = "120 per minute"
+    #: Where rate-limit counters live: ``memory://`` for one process, ``redis://127.0.0.1:6379`` for several.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Free-text comments are shown only for groups of at least this many responses (anonymity).
+    MIN_GROUP_SIZE = 5
     #: Longest free-text comment kept, in characters.
     COMMENT_MAX_LENGTH = 2000
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import func, insert, select
 
+from surveyapp.auth.service import create_user, find_user
 from surveyapp.db import db, utcnow
 from surveyapp.organisation.models import Agency, Counter, Field
 from surveyapp.periods import LOCAL_ZONE
@@ -220,3 +221,47 @@ def _answer(rng, question: Question, logit: float) -> AnswerValue:
     k = int(rng.integers(1, min(limit, 2) + 1))
     chosen = rng.choice(len(options), size=k, replace=False)
     return [options[int(j)].code for j in sorted(chosen)]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: str
+    scope: str
+    password: str
+
+
+#: One account per role, with documented passwords. They sign in only while the app runs in demo mode.
+DEMO_USERS = (
+    DemoUser("office@demo.sonla.vn", "Sở Nội vụ (demo)", "reform_office", "province", "demo-so-noi-vu"),
+    DemoUser("moc-chau@demo.sonla.vn", "Huyện Mộc Châu (demo)", "area_officer", "area:moc-chau", "demo-moc-chau"),
+    DemoUser("tu-phap@demo.sonla.vn", "Sở Tư pháp (demo)", "agency_manager", "agency:so-tu-phap", "demo-tu-phap"),
+    DemoUser(
+        "quay@demo.sonla.vn",
+        "Tổ một cửa Sở Tư pháp (demo)",
+        "counter_supervisor",
+        "agency:so-tu-phap",
+        "demo-quay-tu-phap",
+    ),
+    DemoUser("viewer@demo.sonla.vn", "Người xem Mộc Châu (demo)", "viewer", "area:moc-chau", "demo-xem-moc-chau"),
+)
+
+
+def create_demo_users() -> list[DemoUser]:
+    """Create the demo accounts that do not exist yet; return those created. Flushes; the caller commits."""
+    created = []
+    for demo_user in DEMO_USERS:
+        if find_user(demo_user.email) is None:
+            create_user(
+                demo_user.email,
+                demo_user.name,
+                demo_user.role,
+                demo_user.scope,
+                demo_user.password,
+                actor=None,
+                actor_label="cli",
+                demo=True,
+            )
+            created.append(demo_user)
+    return created

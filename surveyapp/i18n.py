@@ -10,6 +10,8 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import current_app, g, request
 
+from surveyapp.periods import LOCAL_ZONE
+
 
 def supported_languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
@@ -24,11 +26,17 @@ def resolve_language(requested: str | None, available: tuple[str, ...] | None = 
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector: the language the view chose, else ``?lang=``, else the default."""
+    """Flask-Babel's locale selector: the language the view chose, else ``?lang=``, else the default.
+
+    Outside a request (the command line) messages are in English, like the rest of the command line's output;
+    code that renders documents there chooses its language with ``flask_babel.force_locale``.
+    """
     language = g.get("language")
     if language:
         return language
-    return resolve_language(request.args.get("lang") if request else None)
+    if not request:
+        return "en"
+    return resolve_language(request.args.get("lang"))
 
 
 def format_percent(value: float | None, language: str = "vi", digits: int = 1) -> str:
@@ -55,3 +63,10 @@ def language_name(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return name[:1].upper() + name[1:]
+
+
+def localtime(instant, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    """A UTC instant shown in the province's time zone (Asia/Ho_Chi_Minh)."""
+    if instant is None:
+        return "–"
+    return instant.astimezone(LOCAL_ZONE).strftime(pattern)

@@ -1,7 +1,22 @@
 """Every model, imported in one place so that migrations and the shell see the whole schema."""
 
+from surveyapp.audit.models import AuditEntry
+from surveyapp.auth.models import User
+from surveyapp.devices.models import Device
 from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import Response
 
-__all__ = ["Agency", "Area", "Counter", "Field", "Instrument", "QuestionnaireVersion", "Response", "ServiceVolume"]
+__all__ = [
+    "Agency",
+    "Area",
+    "AuditEntry",
+    "Counter",
+    "Device",
+    "Field",
+    "Instrument",
+    "QuestionnaireVersion",
+    "Response",
+    "ServiceVolume",
+    "User",
+]

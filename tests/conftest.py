@@ -19,7 +19,10 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
-from surveyapp import create_app
+from surveyapp import (
+    create_app,
+    models,  # noqa: F401  - every table, for TRUNCATE
+)
 from surveyapp.db import db
 
 BACKENDS = ("sqlite", "postgresql")

@@ -70,9 +70,7 @@ def test_every_covariance_matches_the_literal_transcription(data):
                 expected = variance(zz, design)
                 want = np.concatenate([np.where(answered, p, np.nan), contrasts @ p])
                 np.testing.assert_allclose(scores.estimate[i], want, rtol=1e-12)
-                np.testing.assert_allclose(
-                    scores.covariance[i], expected, rtol=1e-9, atol=1e-15, err_msg=name
-                )
+                np.testing.assert_allclose(scores.covariance[i], expected, rtol=1e-9, atol=1e-15, err_msg=name)
         both = np.concatenate([z_of["district", 0], z_of["counter", 3]], axis=1)
         expected = variance(both, design)[:8, 8:]
         got = result.cross_covariance("district", 0, "counter", 3)
@@ -83,9 +81,7 @@ def test_every_covariance_matches_the_literal_transcription(data):
 
 
 def test_proportions_and_means_match_the_criterion_engine(data):
-    design = Design(
-        strata=data["agency"], calibration=poststratify(data["cell"], data["totals"], data["base"])
-    )
+    design = Design(strata=data["agency"], calibration=poststratify(data["cell"], data["totals"], data["base"]))
     codes = data["codes"]
     levels = {"district": data["district"]}
     full = score(codes, SPEC, design, levels)["district"]

@@ -133,12 +133,7 @@ def test_n_of_one_and_no_answers():
     one = result.get("unit", 1, "a")
     assert one.n == 1 and one.estimate == 1.0 and one.lower == pytest.approx(0.025) and one.upper == 1.0
     none = result.get("unit", 0, "b")
-    assert (
-        math.isnan(none.estimate)
-        and none.decision == "no_estimate"
-        and none.n == 0
-        and "no valid" in none.reason
-    )
+    assert math.isnan(none.estimate) and none.decision == "no_estimate" and none.n == 0 and "no valid" in none.reason
     element = result.get("unit", 0, "e")  # b has no answers: the element is a alone, coverage one half
     assert element.estimate == pytest.approx(0.5) and element.coverage == pytest.approx(0.5)
 
@@ -181,15 +176,11 @@ def test_composite_rescales_over_available_criteria():
         (lambda: IndexSpec.from_elements({"e": ["a"]}, item_weights={"a": -1.0}), "positive"),
         (lambda: IndexSpec.from_elements({"e": ["e"]}), "distinct"),
         (
-            lambda: score(
-                np.zeros((2, 2), np.uint8), IndexSpec.from_elements({"e": ["a"]}), Design(strata=[0, 0])
-            ),
+            lambda: score(np.zeros((2, 2), np.uint8), IndexSpec.from_elements({"e": ["a"]}), Design(strata=[0, 0])),
             "shape",
         ),
         (
-            lambda: score(
-                np.full((2, 1), 7, np.uint8), IndexSpec.from_elements({"e": ["a"]}), Design(strata=[0, 0])
-            ),
+            lambda: score(np.full((2, 1), 7, np.uint8), IndexSpec.from_elements({"e": ["a"]}), Design(strata=[0, 0])),
             "0..5",
         ),
         (lambda: proportions([True, False], Design(strata=[0, 0]), target=1.0), "strictly between"),

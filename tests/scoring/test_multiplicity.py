@@ -99,9 +99,7 @@ def test_input_is_not_modified():
     assert_array_equal(p, [0.3, 0.01, 0.2])
 
 
-pvalues = st.lists(
-    st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 0.01, 0.05, 1.0])), min_size=1, max_size=40
-)
+pvalues = st.lists(st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 0.01, 0.05, 1.0])), min_size=1, max_size=40)
 
 
 @settings(max_examples=200, deadline=None)

@@ -63,9 +63,7 @@ def test_scaling_weights_changes_nothing(sample, factor):
     b = _score(codes, strata, unit, weights * factor)
     for name in a.levels:
         for field in ("estimate", "se", "lower", "upper", "n_eff", "p_value"):
-            np.testing.assert_allclose(
-                getattr(a[name], field), getattr(b[name], field), rtol=1e-7, atol=1e-12
-            )
+            np.testing.assert_allclose(getattr(a[name], field), getattr(b[name], field), rtol=1e-7, atol=1e-12)
         np.testing.assert_array_equal(a[name].decision, b[name].decision)
 
 

@@ -16,9 +16,7 @@ import scoring._trend as trend
 from scoring._trend import DECREASE, INCREASE, NO_CHANGE, NOT_TESTABLE, linear_trend, period_change
 
 with (Path(__file__).parent / "reference" / "compare" / "trend_wls.csv").open(newline="") as _handle:
-    R_TREND = {
-        row["case"]: {k: float(v) for k, v in row.items() if k != "case"} for row in csv.DictReader(_handle)
-    }
+    R_TREND = {row["case"]: {k: float(v) for k, v in row.items() if k != "case"} for row in csv.DictReader(_handle)}
 
 CASES = {
     "yearly": {

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from surveyapp.audit.models import AuditEntry
+from surveyapp.auth.models import User
 from surveyapp.db import db
 from surveyapp.organisation.models import Agency, Counter
 from surveyapp.questionnaires.models import QuestionnaireVersion
@@ -103,3 +105,70 @@ def test_export_period_filter_and_bad_period(runner, tmp_path: Path):
     assert bad.exit_code == 1 and "is not a period" in bad.output
     unknown = invoke(runner, "export-responses", "--instrument", "nothing")
     assert unknown.exit_code == 1 and "no questionnaire 'nothing' is loaded" in unknown.output
+
+
+def test_first_office_account_reset_and_listing(app, runner):
+    invoke(runner, "load-org")
+    created = runner.invoke(
+        args=["create-user", "--email", "Chanh.VP@sonla.gov.vn", "--name", "Chánh Văn phòng", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert "chanh.vp@sonla.gov.vn (reform_office, province)" in created.output
+    again = runner.invoke(
+        args=["create-user", "--email", "chanh.vp@sonla.gov.vn", "--name", "X", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert again.exit_code == 1 and "already exists" in again.output
+    short = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "b@sonla.gov.vn",
+            "--name",
+            "B",
+            "--role",
+            "viewer",
+            "--scope",
+            "area:moc-chau",
+            "--password-stdin",
+        ],
+        input="short\n",
+    )
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    wrong_scope = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "c@sonla.gov.vn",
+            "--name",
+            "C",
+            "--role",
+            "agency_manager",
+            "--scope",
+            "area:moc-chau",
+            "--password-stdin",
+        ],
+        input="a long enough password\n",
+    )
+    assert wrong_scope.exit_code == 1 and "works over: agency" in wrong_scope.output
+    reset = invoke(runner, "reset-password", "chanh.vp@sonla.gov.vn")
+    assert reset.exit_code == 0 and "New password for chanh.vp@sonla.gov.vn: " in reset.output
+    assert invoke(runner, "reset-password", "nobody@x.vn").exit_code == 1
+    listing = invoke(runner, "list-users")
+    assert "chanh.vp@sonla.gov.vn" in listing.output and "reform_office" in listing.output
+    with app.app_context():
+        stored = db.session.scalar(select(User).where(User.email == "chanh.vp@sonla.gov.vn"))
+        assert stored.name == "Chánh Văn phòng" and stored.password_hash.startswith("scrypt:")
+        assert [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
+            "user_created",
+            "password_reset",
+        ]
+
+
+def test_setup_demo_creates_one_account_per_role(app, runner):
+    result = invoke(runner, "setup-demo", "--responses", "0")
+    assert "office@demo.sonla.vn" in result.output and "demo-so-noi-vu" in result.output
+    with app.app_context():
+        roles = {u.role for u in db.session.scalars(select(User)) if u.demo}
+    assert roles == {"reform_office", "area_officer", "agency_manager", "counter_supervisor", "viewer"}

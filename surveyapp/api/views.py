@@ -1,0 +1,183 @@
+"""Device endpoints: fetch the counter's questionnaire, submit responses.
+
+Devices authenticate with ``Authorization: Bearer <token>``; the token binds them to one counter. Every error
+is JSON ``{"error": ..., "message": ..., "where": ...}`` with a 4xx status, never a 500 or a partial row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import cache
+
+from flask import current_app, g, jsonify, request
+from jsonschema import FormatChecker
+from sqlalchemy import select
+
+from surveyapp.api import bp
+from surveyapp.datafiles import format_path, validator
+from surveyapp.db import db, utcnow
+from surveyapp.devices.models import Device
+from surveyapp.devices.service import authenticate, hash_token
+from surveyapp.extensions import csrf, limiter
+from surveyapp.organisation.models import Field
+from surveyapp.questionnaires.loader import current_version
+from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
+from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
+
+csrf.exempt(bp)
+
+
+@cache
+def _body_validator():
+    """The response body's JSON Schema, with format checks (``uuid``, ``date-time``)."""
+    return validator("response").evolve(format_checker=FormatChecker())
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str, where: str | None = None):
+        self.status, self.error, self.message, self.where = status, error, message, where
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    body = {"error": exc.error, "message": exc.message}
+    if exc.where:
+        body["where"] = exc.where
+    response = jsonify(body)
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="surveyapp"'
+    return response
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _device_key() -> str:
+    token = _bearer()
+    return "device:" + hash_token(token) if token else "address:" + (request.remote_addr or "unknown")
+
+
+def _device_limit() -> str:
+    return current_app.config["API_DEVICE_LIMIT"]
+
+
+def current_device() -> Device:
+    if "device" not in g:
+        device = authenticate(_bearer())
+        if device is None:
+            raise ApiError(401, "unauthorized", "A valid device token is required (Authorization: Bearer ...).")
+        g.device = device
+    return g.device
+
+
+def _seen(device: Device, queue_length: int | None = None) -> None:
+    device.last_seen_at = utcnow()
+    if queue_length is not None:
+        device.queue_length = queue_length
+
+
+@bp.get("/device")
+@limiter.limit(_device_limit, key_func=_device_key)
+def device_info():
+    """The device, its counter and the questionnaire its kiosk shows (for caching offline)."""
+    device = current_device()
+    counter = device.counter
+    version = current_version(counter.instrument_code)
+    if version is None:
+        raise ApiError(503, "not_ready", "The counter's questionnaire has not been loaded yet.")
+    _seen(device)
+    db.session.commit()
+    return jsonify(
+        device={"id": device.id, "label": device.label, "partial_policy": device.partial_policy},
+        counter={
+            "code": counter.code,
+            "name": counter.name,
+            "name_en": counter.name_en,
+            "agency": counter.agency.code,
+            "field": counter.field.code if counter.field else None,
+            "opening_hours": counter.opening_hours,
+        },
+        questionnaire={
+            "instrument": counter.instrument_code,
+            "version": version.version,
+            "digest": version.digest,
+            "document": version.document,
+        },
+    )
+
+
+@bp.post("/responses")
+@limiter.limit(_device_limit, key_func=_device_key)
+def submit_response():
+    """Store one response exactly once: 201 when stored, 200 when the same response was already stored."""
+    device = current_device()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed", "The body must be a JSON object.")
+    errors = sorted(_body_validator().iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        first = errors[0]
+        raise ApiError(400, "invalid", first.message, format_path(first.absolute_path) or None)
+    counter = device.counter
+    if body.get("counter", counter.code) != counter.code:
+        raise ApiError(403, "wrong_counter", f"This device is enrolled at counter {counter.code} only.", "counter")
+    version = _version(body["questionnaire"])
+    field = None
+    if body.get("field"):
+        field = db.session.scalar(select(Field).where(Field.code == body["field"]))
+        if field is None:
+            raise ApiError(422, "invalid", f"Unknown field of procedure '{body['field']}'.", "field")
+    draft = Draft(
+        uuid=uuid.UUID(body["id"]),
+        counter=counter,
+        version=version,
+        answers=body["answers"],
+        comment=body.get("comment"),
+        language=body["language"],
+        field=field,
+        started_at=_time(body["started_at"], "started_at"),
+        submitted_at=_time(body["submitted_at"], "submitted_at"),
+        case_code=body.get("case_code"),
+    )
+    _seen(device, body.get("queue_length"))  # committed with the response, in one transaction
+    try:
+        recorded = record(draft, current_app.config["COMMENT_MAX_LENGTH"])
+    except ConflictError as exc:
+        raise ApiError(409, "conflict", exc.message, exc.where) from exc
+    except SubmissionError as exc:
+        raise ApiError(422, "invalid", exc.message, exc.where) from exc
+    if recorded.duplicate:
+        db.session.commit()
+    status = 200 if recorded.duplicate else 201
+    return jsonify(id=str(recorded.response.uuid), status="duplicate" if recorded.duplicate else "stored"), status
+
+
+def _version(reference: dict) -> QuestionnaireVersion:
+    version = db.session.scalar(
+        select(QuestionnaireVersion)
+        .join(Instrument)
+        .where(Instrument.code == reference["instrument"], QuestionnaireVersion.version == reference["version"])
+    )
+    if version is None:
+        raise ApiError(
+            422,
+            "invalid",
+            f"Questionnaire {reference['instrument']} v{reference['version']} does not exist.",
+            "questionnaire",
+        )
+    return version
+
+
+def _time(value: str, where: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ApiError(400, "invalid", f"'{value}' is not an ISO 8601 time.", where) from exc
+    if parsed.tzinfo is None:
+        raise ApiError(400, "invalid", "The time must include its offset (e.g. +07:00 or Z).", where)
+    return parsed

@@ -1,0 +1,1 @@
+"""Kiosk devices: tablets enrolled at one counter, authenticated by a secret token."""
