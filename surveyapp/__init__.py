@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, redirect, url_for
 
 from surveyapp import agency, api, auth, cli, errors, kiosk, office
+from surveyapp import models as models  # every table registered with the metadata, for migrations
 from surveyapp.auth.session import configure_login
 from surveyapp.config import PROJECT_ROOT, DefaultConfig, database_url_from_env, instance_secret_key
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -25,6 +25,7 @@ from surveyapp.organisation.loader import load_organisation, load_volumes
 from surveyapp.periods import parse_period
 from surveyapp.questionnaires.loader import load_directory
 from surveyapp.responses.export import export_csv
+from surveyapp.scores import commands as score_commands
 
 
 class DataError(click.ClickException):
@@ -234,5 +235,5 @@ COMMANDS = (
 
 
 def register(app: Flask) -> None:
-    for command in COMMANDS:
+    for command in (*COMMANDS, *score_commands.COMMANDS):
         app.cli.add_command(command)

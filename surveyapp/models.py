@@ -6,6 +6,7 @@ from surveyapp.devices.models import Device
 from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import Response
+from surveyapp.scores.models import ScoringSettings
 
 __all__ = [
     "Agency",
@@ -17,6 +18,7 @@ __all__ = [
     "Instrument",
     "QuestionnaireVersion",
     "Response",
+    "ScoringSettings",
     "ServiceVolume",
     "User",
 ]

@@ -36,6 +36,13 @@ class Response(db.Model):
         Index("ix_response_version_submitted", "questionnaire_version_id", "submitted_at"),
         Index("ix_response_agency_submitted", "agency_id", "submitted_at"),
         Index("ix_response_counter_submitted", "counter_id", "submitted_at"),
+        # Covers the scoring read: every column it needs, in the order it groups by, so that a period of a
+        # million responses is read from the index alone and grouped without sorting (see scores/data.py).
+        Index(
+            "ix_response_scoring",
+            "questionnaire_version_id", "counter_id", "agency_id", "area_id", "field_id", "status", "submitted_at",
+            "answers",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

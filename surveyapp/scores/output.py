@@ -1,0 +1,103 @@
+"""Score reports as plain data: rows for CSV, a document for JSON, lines for a terminal table."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from typing import Any, TextIO
+
+from surveyapp.scores.service import ScoreReport
+
+ESTIMATE_FIELDS = ("estimate", "se", "lower", "upper", "n", "n_eff", "deff", "df", "p_value", "decision", "reason")
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def estimate_dict(estimate) -> dict[str, Any]:
+    return {name: _number(getattr(estimate, name)) for name in ESTIMATE_FIELDS}
+
+
+def header(report: ScoreReport) -> dict[str, Any]:
+    """What every result says about itself: period, questionnaire, settings, responses, weighting."""
+    return {
+        "period": report.period.code,
+        "instrument": report.instrument,
+        "versions": list(report.versions),
+        "settings": report.settings.as_dict(),
+        "weighting": report.weighting_note,
+        "responses": report.responses,
+        "left_out_flagged": report.left_out,
+        "field": report.field_filter,
+        "computed_at": report.computed_at.isoformat(timespec="seconds"),
+        "notes": list(report.notes),
+    }
+
+
+def to_json(report: ScoreReport, level: str) -> dict[str, Any]:
+    return {
+        **header(report),
+        "level": level,
+        "units": [
+            {
+                "code": row["unit"].code,
+                "name": row["unit"].name,
+                "respondents": row["respondents"],
+                "indices": {name: estimate_dict(e) for name, e in row["estimates"].items()},
+            }
+            for row in report.level_rows(level)
+        ],
+    }
+
+
+def write_json(out: TextIO, report: ScoreReport, level: str) -> None:
+    json.dump(to_json(report, level), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_csv(out: TextIO, report: ScoreReport, level: str) -> None:
+    """One row per unit and index, each row carrying the period, questionnaire versions and settings."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["period", "instrument", "versions", "settings", "level", "unit", "name", "respondents", "index",
+                     *ESTIMATE_FIELDS])
+    versions = " ".join(report.versions)
+    settings = report.settings.describe()
+    for row in report.level_rows(level):
+        unit = row["unit"]
+        for name, estimate in row["estimates"].items():
+            values = estimate_dict(estimate)
+            writer.writerow([report.period.code, report.instrument, versions, settings, level, unit.code, unit.name,
+                             row["respondents"], name, *("" if values[f] is None else values[f] for f in ESTIMATE_FIELDS)])
+
+
+def table_lines(report: ScoreReport, level: str, indices: tuple[str, ...]) -> list[str]:
+    """A fixed-width table: each unit with the chosen indices as estimate [lower–upper] and the decision."""
+    lines = [
+        f"{report.instrument} ({', '.join(report.versions)}), {report.period.code}, level {level}: "
+        f"{report.responses} responses scored, {report.left_out} flagged left out",
+        f"Settings: {report.settings.describe()}",
+        f"Weighting: {report.weighting_note}",
+        *report.notes,
+        "",
+    ]
+    heading = f"{'unit':<28} {'n':>7}  " + "  ".join(f"{name[:24]:<34}" for name in indices)
+    lines += [heading, "-" * len(heading)]
+    for row in report.level_rows(level):
+        cells = []
+        for name in indices:
+            e = row["estimates"].get(name)
+            if e is None or not math.isfinite(e.estimate):
+                cells.append(f"{'no estimate':<34}")
+                continue
+            decision = f" {e.decision}" if e.decision else ""
+            cells.append(f"{_pct(e.estimate):>6} [{_pct(e.lower)}–{_pct(e.upper)}]{decision}".ljust(34))
+        lines.append(f"{row['unit'].code[:28]:<28} {row['respondents']:>7}  " + "  ".join(cells))
+    return lines
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"

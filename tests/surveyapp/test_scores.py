@@ -1,0 +1,230 @@
+"""Scores for a period at every level, checked by hand against the stored answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import numpy as np
+import pytest
+from sqlalchemy import select, update
+
+from surveyapp.audit.models import AuditEntry
+from surveyapp.db import db
+from surveyapp.organisation.models import Agency, Counter, Field, ServiceVolume
+from surveyapp.periods import LOCAL_ZONE, parse_period
+from surveyapp.questionnaires.loader import current_version
+from surveyapp.responses.models import Response
+from surveyapp.responses.service import Draft, record
+from surveyapp.scores.service import ScoringError, compute_scores
+from surveyapp.scores.settings import Settings, save_settings, settings_for
+
+PERIOD = parse_period("2026-Q3")
+WHEN = dt.datetime(2026, 8, 10, 9, 0, tzinfo=LOCAL_ZONE)
+CRITERIA = [
+    "access_info", "access_signs", "access_clean", "access_equipment", "procedure_posted", "procedure_documents",
+    "procedure_fees", "procedure_time", "staff_polite", "staff_prompt", "staff_guidance", "staff_rules",
+    "staff_attentive", "result_on_time", "result_accurate", "result_fair", "feedback_channel", "feedback_handled",
+    "feedback_notified",
+]
+ELEMENTS = {"access": CRITERIA[0:4], "procedure": CRITERIA[4:8], "staff": CRITERIA[8:13], "result": CRITERIA[13:16],
+            "feedback": CRITERIA[16:19]}
+#: counter → field of procedure given by the citizen (None: the counter's own)
+COUNTERS = {"ubnd-moc-chau-dat-dai": None, "ubnd-moc-chau-tu-phap": None, "ubnd-nt-moc-chau-1": "civil-status",
+            "so-tu-phap-1": None, "ubnd-mai-son-dat-dai": None}
+
+
+def add(counter_code: str, answers: dict, field_code: str | None = None, when: dt.datetime = WHEN, **extra) -> None:
+    counter = db.session.scalar(select(Counter).where(Counter.code == counter_code))
+    field = db.session.scalar(select(Field).where(Field.code == field_code)) if field_code else None
+    record(Draft(uuid=uuid.uuid4(), counter=counter, version=current_version(counter.instrument_code),
+                 answers=answers, language="vi", field=field, started_at=when - dt.timedelta(minutes=2),
+                 submitted_at=when, **extra), 2000)
+
+
+@pytest.fixture
+def scored(loaded_app):
+    """Seventy responses with seeded random answers at five counters in four agencies."""
+    rng = np.random.default_rng(4)
+    answers_given = []
+    with loaded_app.app_context():
+        for i in range(70):
+            counter = list(COUNTERS)[i % len(COUNTERS)]
+            answers = {c: (None if rng.random() < 0.1 else int(rng.choice([2, 3, 4, 5], p=[.1, .1, .4, .4])))
+                       for c in CRITERIA}
+            answers["harassment"] = "yes" if i % 10 == 0 else "no"
+            add(counter, answers, COUNTERS[counter])
+            answers_given.append((counter, answers))
+        add("so-tu-phap-1", {"access_info": 5}, when=dt.datetime(2026, 5, 1, 9, 0, tzinfo=LOCAL_ZONE))  # Q2
+    return answers_given
+
+
+def share(answers: list[dict], code: str) -> float:
+    values = [a[code] for a in answers if a[code] is not None]
+    return sum(v >= 4 for v in values) / len(values)
+
+
+def unweighted_overall(answers: list[dict]) -> float:
+    return float(np.mean([np.mean([share(answers, c) for c in items]) for items in ELEMENTS.values()]))
+
+
+def test_unweighted_indices_equal_hand_computed_shares(loaded_app, scored):
+    with loaded_app.app_context():
+        report = compute_scores(PERIOD, settings=Settings(weighting="none"))
+        assert report.responses == 70 and report.left_out == 0
+        assert report.levels == ("counter", "agency", "commune", "district", "province")
+        by_code = {row["unit"].code: row for row in report.level_rows("counter")}
+        for counter in COUNTERS:
+            mine = [a for c, a in scored if c == counter]
+            row = by_code[counter]
+            assert row["respondents"] == len(mine)
+            for code in ("access_info", "staff_rules", "feedback_notified"):
+                assert row["estimates"][code].estimate == pytest.approx(share(mine, code), abs=1e-12)
+            assert row["estimates"]["overall"].estimate == pytest.approx(unweighted_overall(mine), abs=1e-12)
+        harassment = by_code["so-tu-phap-1"]["estimates"]["harassment"].estimate
+        mine = [a for c, a in scored if c == "so-tu-phap-1"]
+        assert harassment == pytest.approx(sum(a["harassment"] == "yes" for a in mine) / len(mine))
+
+
+def test_units_roll_up_the_organisation_tree(loaded_app, scored):
+    with loaded_app.app_context():
+        report = compute_scores(PERIOD, settings=Settings(weighting="none"))
+        districts = {row["unit"].code: row for row in report.level_rows("district")}
+        communes = {row["unit"].code: row for row in report.level_rows("commune")}
+        assert set(districts) == {"moc-chau", "mai-son"}  # the department belongs to no district
+        assert districts["moc-chau"]["respondents"] == 3 * 14  # two district counters and the commune under it
+        assert communes["nt-moc-chau"]["respondents"] == 14
+        [province] = report.level_rows("province")
+        assert province["respondents"] == 70
+        mine = [a for c, a in scored if c in ("ubnd-moc-chau-dat-dai", "ubnd-moc-chau-tu-phap", "ubnd-nt-moc-chau-1")]
+        assert districts["moc-chau"]["estimates"]["procedure_fees"].estimate == pytest.approx(
+            share(mine, "procedure_fees"))
+
+
+def test_flagged_responses_are_left_out_and_counted(loaded_app, scored):
+    with loaded_app.app_context():
+        target = db.session.scalars(
+            select(Response.id).join(Counter)
+            .where(Counter.code == "so-tu-phap-1", Response.submitted_at >= PERIOD.start).order_by(Response.id)
+        ).all()[:4]
+        db.session.execute(update(Response).where(Response.id.in_(target)).values(status="flagged"))
+        db.session.commit()
+        report = compute_scores(PERIOD, settings=Settings(weighting="none"))
+        assert (report.responses, report.left_out) == (66, 4)
+        row = next(r for r in report.level_rows("counter") if r["unit"].code == "so-tu-phap-1")
+        assert row["respondents"] == 10
+        included = compute_scores(PERIOD, settings=Settings(weighting="none", exclude_flagged=False))
+        assert (included.responses, included.left_out) == (70, 0)
+
+
+def test_base_weights_make_agencies_count_by_their_case_files(loaded_app, scored):
+    agency_of = {"ubnd-moc-chau-dat-dai": "ubnd-moc-chau", "ubnd-moc-chau-tu-phap": "ubnd-moc-chau",
+                 "ubnd-nt-moc-chau-1": "ubnd-nt-moc-chau", "so-tu-phap-1": "so-tu-phap",
+                 "ubnd-mai-son-dat-dai": "ubnd-mai-son"}
+    with loaded_app.app_context():
+        report = compute_scores(PERIOD, settings=Settings(weighting="base"))
+        numerator = denominator = 0.0
+        for agency in set(agency_of.values()):
+            volume = sum(db.session.scalars(select(ServiceVolume.cases).join(Agency)
+                                            .where(Agency.code == agency, ServiceVolume.period == "2026-Q3")))
+            mine = [a["access_clean"] for c, a in scored if agency_of[c] == agency]
+            weight = volume / len(mine)  # w = N_a / n_a for every respondent of the agency
+            numerator += weight * sum(v is not None and v >= 4 for v in mine)
+            denominator += weight * sum(v is not None for v in mine)
+        [province] = report.level_rows("province")
+        assert province["estimates"]["access_clean"].estimate == pytest.approx(numerator / denominator, rel=1e-12)
+        assert "case files" in report.weighting_note
+
+
+def test_poststratified_cells_take_their_volume(loaded_app, scored):
+    with loaded_app.app_context():
+        report = compute_scores(PERIOD, settings=Settings(weighting="poststratify"))
+        assert "agency × field" in report.weighting_note
+        [province] = report.level_rows("province")
+        estimate = province["estimates"]["overall"]
+        assert 0 < estimate.lower <= estimate.estimate <= estimate.upper < 1
+        assert estimate.decision in ("met", "not_met", "inconclusive")
+
+
+def test_missing_volumes_are_a_clear_error(loaded_app, scored):
+    with loaded_app.app_context():
+        db.session.execute(ServiceVolume.__table__.delete())
+        db.session.commit()
+        with pytest.raises(ScoringError, match=r"No service volumes for 4 agencies .*load-volumes"):
+            compute_scores(PERIOD, settings=Settings(weighting="poststratify"))
+        assert compute_scores(PERIOD, settings=Settings(weighting="none")).responses == 70
+
+
+def test_a_period_without_responses_has_no_estimates(loaded_app, scored):
+    with loaded_app.app_context():
+        report = compute_scores(parse_period("2025-Q1"), settings=Settings(weighting="none"))
+        assert report.responses == 0 and report.level_rows("agency") == []
+
+
+def test_field_filter(loaded_app, scored):
+    with loaded_app.app_context():
+        report = compute_scores(PERIOD, settings=Settings(weighting="none"), field_code="civil-status")
+        assert report.responses == 14 + 14  # the commune's choice and the district's civil-status counter
+        with pytest.raises(ScoringError, match="no field of procedure 'astrology'"):
+            compute_scores(PERIOD, field_code="astrology")
+
+
+def test_rating_and_case_evaluation(loaded_app):
+    with loaded_app.app_context():
+        for value in (3, 3, 2, 1, 2):
+            add("ubnd-quynh-nhai-tong-hop", {"rating": value}, "land")
+        points = [(2, 2, 2, 2, 2, 2, 2, None, 2), (1, 1, 0, 1, 1, 1, 1, 1, 1), (0, 0, 0, 0, 0, 0, 0, 0, 0)]
+        codes = ["total_time", "stage_time", "contacts", "agencies", "submission", "disclosure", "attitude",
+                 "feedback", "result"]
+        for row in points:
+            add("so-tu-phap-2", dict(zip(codes, row, strict=True)))
+        rating = compute_scores(PERIOD, "rating", settings=Settings(weighting="none"))
+        [counter] = rating.level_rows("counter")
+        assert counter["estimates"]["satisfied"].estimate == pytest.approx(4 / 5)
+        case = compute_scores(PERIOD, "case", settings=Settings(weighting="none"))
+        [counter] = case.level_rows("counter")
+        assert counter["estimates"]["points"].estimate == pytest.approx((18 + 8 + 0) / 3)
+        assert counter["estimates"]["very_good"].estimate == pytest.approx(1 / 3)  # 16 points and more
+        assert counter["estimates"]["poor"].estimate == pytest.approx(2 / 3)  # 8 and 0 points
+
+
+def test_settings_are_versioned_audited_and_fall_back(loaded_app):
+    with loaded_app.app_context():
+        assert settings_for("2026-Q3").source == "built-in"
+        save_settings(None, None, target=0.85, confidence=0.95, method="beta", weighting="base")
+        save_settings("2026-Q3", None, target=0.92, confidence=0.9, method="wilson", weighting="none")
+        second = save_settings("2026-Q3", None, target=0.93, confidence=0.9, method="wilson", weighting="none")
+        db.session.commit()
+        assert second.version == 2
+        assert settings_for("2026-Q3").target == 0.93 and settings_for("2026-Q3").source == "2026-Q3 v2"
+        assert settings_for("2026-Q2").target == 0.85 and settings_for("2026-Q2").source == "* v1"
+        with pytest.raises(ValueError, match="strictly between 0 and 1"):
+            save_settings("2026-Q3", None, target=90, confidence=0.95, method="beta", weighting="none")
+        assert db.session.scalar(select(AuditEntry.details).where(AuditEntry.action == "settings_changed"))
+
+
+def test_cli_prints_scores_with_their_settings(loaded_app, scored):
+    runner = loaded_app.test_cli_runner()
+    table = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "district", "--weighting", "none"])
+    assert table.exit_code == 0, table.output
+    assert "70 responses scored, 0 flagged left out" in table.output
+    assert "Settings: target 90%, 95% intervals (beta), weighting none" in table.output
+    assert "moc-chau" in table.output
+    as_json = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "json",
+                                  "--weighting", "none"])
+    data = json.loads(as_json.output)
+    assert data["settings"]["target"] == 0.9 and data["versions"] == ["sipas v1"]
+    assert {u["code"] for u in data["units"]} == {"ubnd-moc-chau", "ubnd-nt-moc-chau", "so-tu-phap", "ubnd-mai-son"}
+    unit = next(u for u in data["units"] if u["code"] == "so-tu-phap")
+    assert unit["indices"]["overall"]["decision"] in ("met", "not_met", "inconclusive")
+    as_csv = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "csv",
+                                 "--weighting", "none"])
+    assert as_csv.output.splitlines()[0].startswith("period,instrument,versions,settings,level,unit,name")
+    assert len(as_csv.output.splitlines()) == 1 + 4 * (19 + 5 + 1 + 3)
+    bad = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "galaxy"])
+    assert bad.exit_code == 1 and "not a level" in bad.output
+    saved = runner.invoke(args=["scoring-settings", "--period", "2026-Q3", "--target", "0.8"])
+    assert saved.exit_code == 0 and "2026-Q3 v1" in saved.output
+    shown = runner.invoke(args=["scoring-settings", "--period", "2026-Q3"])
+    assert "target 80%" in shown.output
