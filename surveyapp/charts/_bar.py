@@ -68,6 +68,7 @@ def index_bar_chart(
 
     Examples
     --------
+    >>> from surveyapp.charts import IndexItem, index_bar_chart
     >>> svg = index_bar_chart([
     ...     IndexItem("Tiếp cận dịch vụ", 0.912, 0.884, 0.936, n=412),
     ...     IndexItem("Thủ tục hành chính", 0.861, 0.826, 0.891, n=409, highlight=True),
@@ -211,9 +212,10 @@ class _Layout:
         return root
 
     def _ticks(self, x: _scale.Linear, size: float) -> list[float]:
-        """Ticks every 10 (or 20) points, or every 20 or 50 when their labels would touch."""
-        for step in (self.step, 0.2, 0.5):
-            if step < self.step:
+        """Ticks every 10 (or 20) points, or sparser (25, 20, 50) when their labels would touch; 25 only when
+        the axis starts on a multiple of it, so that its start is labelled."""
+        for step in (self.step, 0.25, 0.2, 0.5):
+            if step < self.step or (step == 0.25 and self.start % 0.25 > 1e-9):
                 continue
             ticks = _scale.share_ticks(self.start, 1.0, step)
             spans = [(x(tick), _text.text_width(_text.percent_short(tick, self.language), size)) for tick in ticks]

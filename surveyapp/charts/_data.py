@@ -226,6 +226,7 @@ class FunnelLimitLines:
     From the scoring library's limits (any object with ``n``, ``levels``, ``lower``, ``upper``):
 
     >>> from scoring._funnel import funnel_curve
+    >>> from surveyapp.charts import FunnelLimitLines
     >>> lines = FunnelLimitLines.from_limits(funnel_curve(20, 2000, num=50))
     >>> len(lines.n)
     50

@@ -88,6 +88,7 @@ def funnel_plot(
 
     Examples
     --------
+    >>> from surveyapp.charts import FunnelLimitLines, funnel_plot, funnel_points
     >>> from scoring._funnel import classify_funnel, funnel_curve
     >>> units = classify_funnel([0.93, 0.81, 0.9], [120, 300, 800], labels=["A", "B", "C"])
     >>> svg = funnel_plot(funnel_points(units), FunnelLimitLines.from_limits(funnel_curve(50, 1500)))

@@ -253,24 +253,27 @@ def check_width(width: float) -> float:
     return float(width)
 
 
-def start(width: float, height: float, kind: str) -> Element:
-    """The root ``<svg>`` of a chart of ``kind`` with a white background."""
-    root = Element(
-        "svg",
-        _attrs(
-            {
-                "xmlns": SVG_NS,
-                "viewBox": f"0 0 {num(width)} {num(height)}",
-                "width": "100%",
-                "role": "img",
-                "class": f"chart chart-{kind}",
-                "font-family": FONT_FAMILY,
-                "font-size": FONT,
-                "fill": INK,
-            }
-        ),
-    )
-    sub(root, "rect", {"class": "background", "width": width, "height": height, "fill": WHITE})
+def start(width: float, height: float, kind: str, size: tuple[float, float] | None = None) -> Element:
+    """The root ``<svg>`` of a chart of ``kind``.
+
+    A chart fills the width of its container (``width="100%"``) on a white background, so that its colours keep
+    their contrast on any page; with ``size`` (in CSS pixels) it has that fixed size and no background, as a
+    sparkline in a table cell.
+    """
+    attrs = {
+        "xmlns": SVG_NS,
+        "viewBox": f"0 0 {num(width)} {num(height)}",
+        "width": "100%" if size is None else size[0],
+        "height": None if size is None else size[1],
+        "role": "img",
+        "class": f"chart chart-{kind}",
+        "font-family": FONT_FAMILY,
+        "font-size": FONT,
+        "fill": INK,
+    }
+    root = Element("svg", _attrs(attrs))
+    if size is None:
+        sub(root, "rect", {"class": "background", "width": width, "height": height, "fill": WHITE})
     return root
 
 
