@@ -24,7 +24,7 @@ _STYLE = {
 }
 #: Drawing order: points inside the limits first, the farthest out last (on top).
 _DRAW_ORDER = {INSIDE: 0, "above_95": 1, "below_95": 2, "above_998": 3, "below_998": 4}
-_LIMIT_STYLE = {"95": (1.25, None), "998": (1.5, "1.5 2.5")}
+_LIMIT_STYLE = {"95": (1.2, None), "998": (1.5, "1.5 2.5")}
 
 _MARKER = 5.0
 _PAD = 1.3  # a log axis reaches this factor beyond the smallest and the largest sample size
@@ -180,7 +180,7 @@ class _Funnel:
             _svg.line(grid, x0, self.y(tick), x1, self.y(tick), _svg.GRID)
             label = _text.percent_short(tick, language)
             _svg.text(axis, x0 - 6, self.y(tick) + small * 0.35, label, anchor="end", css_class="tick y-tick")
-        x_ticks = self._x_ticks(x0, x1, small)
+        x_ticks = self._x_ticks(small)
         for tick in x_ticks:
             _svg.line(grid, self.x(tick), top, self.x(tick), bottom, _svg.GRID)
             label = _text.count(tick, language)
@@ -249,7 +249,7 @@ class _Funnel:
                 labels.append((_text.percent_short(level, self.language), samples[-1][1]))
         return labels
 
-    def _x_ticks(self, x0: float, x1: float, size: float) -> list[float]:
+    def _x_ticks(self, size: float) -> list[float]:
         def fits(ticks: list[float]) -> bool:
             spans = [(self.x(t), _text.text_width(_text.count(t, self.language), size)) for t in ticks]
             return all(b - a >= (wa + wb) / 2 + 10 for (a, wa), (b, wb) in itertools.pairwise(spans))
