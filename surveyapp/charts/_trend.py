@@ -57,8 +57,9 @@ def trend_chart(
 
     Notes
     -----
-    The y axis is fitted to the estimates and their intervals (from the 5-point step below the lowest, to
-    100 %): a line's position, not its length, carries the value, so the axis need not start at 0.
+    The y axis is fitted to the estimates and their intervals: it ends at 100 % and starts 2.5 points below the
+    lowest of them (and at least 5 points below the target), rounded down to its tick step of 5, 10 or 20
+    points. A line's position, not its length, carries the value, so the axis need not start at 0.
 
     Examples
     --------
