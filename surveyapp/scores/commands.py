@@ -18,8 +18,12 @@ from surveyapp.scores.settings import save_settings, settings_for
 
 @click.command("scores")
 @click.option("--period", required=True, help="A year (2026), quarter (2026-Q3) or month (2026-07).")
-@click.option("--level", default="agency", show_default=True,
-              help="counter, agency, or an area level of the organisation (commune, district, province).")
+@click.option(
+    "--level",
+    default="agency",
+    show_default=True,
+    help="counter, agency, or an area level of the organisation (commune, district, province).",
+)
 @click.option("--instrument", default="sipas", show_default=True)
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--field", "field_code", help="Only responses about this field of procedure.")
@@ -43,8 +47,9 @@ def scores_command(period, level, instrument, output, field_code, weighting, inc
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
     if level not in report.levels:
-        raise click.ClickException(f"'{level}' is not a level of the organisation; choose one of "
-                                   f"{', '.join(report.levels)}.")
+        raise click.ClickException(
+            f"'{level}' is not a level of the organisation; choose one of {', '.join(report.levels)}."
+        )
     if output == "json":
         write_json(sys.stdout, report, level)
     elif output == "csv":
@@ -74,7 +79,8 @@ def settings_command(period, target, confidence, method, weighting, include_flag
         return
     try:
         row = save_settings(
-            period, None,
+            period,
+            None,
             target=current.target if target is None else target,
             confidence=current.confidence if confidence is None else confidence,
             method=method or current.method,

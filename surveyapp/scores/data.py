@@ -64,12 +64,21 @@ class ResponseArrays:
 def load_responses(version_ids: Sequence[int], width: int, period: Period) -> ResponseArrays:
     """Every response to the given versions (all with ``width`` answer bytes) submitted in ``period``."""
     status_code = {status: i for i, status in enumerate(STATUSES)}
-    keys = (Response.questionnaire_version_id, Response.counter_id, Response.agency_id, Response.area_id,
-            Response.field_id, Response.status)
+    keys = (
+        Response.questionnaire_version_id,
+        Response.counter_id,
+        Response.agency_id,
+        Response.area_id,
+        Response.field_id,
+        Response.status,
+    )
     query = (
         select(*keys, func.count(), concat_bytes(Response.answers))
-        .where(Response.questionnaire_version_id.in_(list(version_ids)),
-               Response.submitted_at >= period.start, Response.submitted_at < period.end)
+        .where(
+            Response.questionnaire_version_id.in_(list(version_ids)),
+            Response.submitted_at >= period.start,
+            Response.submitted_at < period.end,
+        )
         .group_by(*keys)
     )
     rows = db.session.execute(query).all()

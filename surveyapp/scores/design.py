@@ -91,8 +91,10 @@ def build_design(agency: np.ndarray, field: np.ndarray, weighting: str, period: 
     population = np.array([agency_volume[int(a)] for a in agencies])
     if weighting == "base":
         weights = base_weights(strata, population)
-        return WeightedDesign(Design(strata=strata, weights=weights),
-                              "Weighted to each agency's case files in the period (N/n per agency).")
+        return WeightedDesign(
+            Design(strata=strata, weights=weights),
+            "Weighted to each agency's case files in the period (N/n per agency).",
+        )
     if weighting == "poststratify":
         return _poststratified(agencies, strata, field, known, population)
     if weighting == "rake":
@@ -116,14 +118,17 @@ def _poststratified(agencies, strata, field, known, population) -> WeightedDesig
         if with_volume.any():
             totals[a, with_volume] = population[a] * (1 - kept) * volume[with_volume] / volume[with_volume].sum()
     calibration = poststratify(cells, totals.ravel())
-    return WeightedDesign(Design(strata=strata, calibration=calibration),
-                          "Post-stratified to case files per agency × field of procedure in the period.")
+    return WeightedDesign(
+        Design(strata=strata, calibration=calibration),
+        "Post-stratified to case files per agency × field of procedure in the period.",
+    )
 
 
 def _raked(agencies, strata, field, known, population) -> WeightedDesign:
     if (field < 0).any():
-        raise WeightingError("Raking needs the field of procedure of every response; some are unknown. "
-                             "Use post-stratification instead.")
+        raise WeightingError(
+            "Raking needs the field of procedure of every response; some are unknown. Use post-stratification instead."
+        )
     fields, field_index = np.unique(field, return_inverse=True)
     field_totals = np.array([sum(known.get((int(a), int(f)), 0.0) for a in agencies) for f in fields])
     if (field_totals <= 0).any():
@@ -137,5 +142,7 @@ def _raked(agencies, strata, field, known, population) -> WeightedDesign:
             f"The agency and field volumes cannot both be matched by these respondents ({exc}) Use "
             "post-stratification, which needs no agreement between the margins."
         ) from exc
-    return WeightedDesign(Design(strata=strata, calibration=calibration),
-                          "Raked to case files per agency and per field of procedure in the period.")
+    return WeightedDesign(
+        Design(strata=strata, calibration=calibration),
+        "Raked to case files per agency and per field of procedure in the period.",
+    )

@@ -62,16 +62,40 @@ def write_json(out: TextIO, report: ScoreReport, level: str) -> None:
 def write_csv(out: TextIO, report: ScoreReport, level: str) -> None:
     """One row per unit and index, each row carrying the period, questionnaire versions and settings."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["period", "instrument", "versions", "settings", "level", "unit", "name", "respondents", "index",
-                     *ESTIMATE_FIELDS])
+    writer.writerow(
+        [
+            "period",
+            "instrument",
+            "versions",
+            "settings",
+            "level",
+            "unit",
+            "name",
+            "respondents",
+            "index",
+            *ESTIMATE_FIELDS,
+        ]
+    )
     versions = " ".join(report.versions)
     settings = report.settings.describe()
     for row in report.level_rows(level):
         unit = row["unit"]
         for name, estimate in row["estimates"].items():
             values = estimate_dict(estimate)
-            writer.writerow([report.period.code, report.instrument, versions, settings, level, unit.code, unit.name,
-                             row["respondents"], name, *("" if values[f] is None else values[f] for f in ESTIMATE_FIELDS)])
+            writer.writerow(
+                [
+                    report.period.code,
+                    report.instrument,
+                    versions,
+                    settings,
+                    level,
+                    unit.code,
+                    unit.name,
+                    row["respondents"],
+                    name,
+                    *("" if values[f] is None else values[f] for f in ESTIMATE_FIELDS),
+                ]
+            )
 
 
 def table_lines(report: ScoreReport, level: str, indices: tuple[str, ...]) -> list[str]:

@@ -76,6 +76,11 @@ class ScoreReport:
     extra: scoring.Scores | None
     field_filter: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Responses left out (flagged or excluded), by level and unit id.
+    left_out_by_unit: dict[str, dict[int, int]] = field(default_factory=dict, repr=False)
+    #: The scored responses and their domain codes, for further counts (e.g. "what should improve").
+    arrays: ResponseArrays | None = field(default=None, repr=False)
+    domains: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -95,21 +100,24 @@ class ScoreReport:
             estimates = {name: self.main.get(level, int(domain), name) for name in main.names}
             if extra is not None and domain in extra.domains:
                 estimates |= {name: self.extra.get(level, int(domain), name) for name in extra.names}
-            rows.append({"unit": unit, "respondents": self.respondents[level].get(unit.id, 0),
-                         "estimates": estimates})
+            rows.append({"unit": unit, "respondents": self.respondents[level].get(unit.id, 0), "estimates": estimates})
         return rows
 
 
 def instruments_with_responses(period: Period) -> list[str]:
     rows = db.session.scalars(
-        select(Instrument.code).join(QuestionnaireVersion).join(Response)
-        .where(Response.submitted_at >= period.start, Response.submitted_at < period.end).distinct()
+        select(Instrument.code)
+        .join(QuestionnaireVersion)
+        .join(Response)
+        .where(Response.submitted_at >= period.start, Response.submitted_at < period.end)
+        .distinct()
     )
     return sorted(rows)
 
 
-def compute_scores(period: Period, instrument: str = "sipas", *, settings: Settings | None = None,
-                   field_code: str | None = None) -> ScoreReport:
+def compute_scores(
+    period: Period, instrument: str = "sipas", *, settings: Settings | None = None, field_code: str | None = None
+) -> ScoreReport:
     """Score every unit for ``period``. Raises :class:`ScoringError` with a sentence when it cannot."""
     settings = settings or settings_for(period.code)
     versions = _versions(instrument, period)
@@ -127,8 +135,10 @@ def compute_scores(period: Period, instrument: str = "sipas", *, settings: Setti
         arrays = arrays.subset(arrays.field == field_id)
     keep = arrays.status == OK if settings.exclude_flagged else np.ones(arrays.n, dtype=bool)
     left_out = int((~keep).sum())
-    arrays = arrays.subset(keep)
     levels, domains, units = _domains(arrays)
+    left_out_by_unit = {level: _counts(codes[~keep]) for level, codes in domains.items()}
+    arrays = arrays.subset(keep)
+    domains = {level: codes[keep] for level, codes in domains.items()}
     respondents = {level: _counts(codes) for level, codes in domains.items()}
     try:
         weighted = build_design(arrays.agency, arrays.field, settings.weighting, period)
@@ -138,28 +148,49 @@ def compute_scores(period: Period, instrument: str = "sipas", *, settings: Setti
     if arrays.n:
         main, extra = _score(questionnaire, arrays, weighted.design, domains, settings)
     return ScoreReport(
-        period=period, instrument=instrument, kind=questionnaire.kind, questionnaire=questionnaire,
-        versions=tuple(v.label for v in usable), settings=settings, computed_at=utcnow(), responses=arrays.n,
-        left_out=left_out, weighting_note=weighted.note, levels=levels, units=units, respondents=respondents,
-        main=main, extra=extra,
-        field_filter=field_code, notes=tuple(notes),
+        period=period,
+        instrument=instrument,
+        kind=questionnaire.kind,
+        questionnaire=questionnaire,
+        versions=tuple(v.label for v in usable),
+        settings=settings,
+        computed_at=utcnow(),
+        responses=arrays.n,
+        left_out=left_out,
+        weighting_note=weighted.note,
+        levels=levels,
+        units=units,
+        respondents=respondents,
+        main=main,
+        extra=extra,
+        field_filter=field_code,
+        notes=tuple(notes),
+        left_out_by_unit=left_out_by_unit,
+        arrays=arrays,
+        domains=domains,
     )
 
 
 def _versions(instrument: str, period: Period) -> list[QuestionnaireVersion]:
     used = db.session.scalars(
-        select(QuestionnaireVersion).join(Instrument)
-        .where(Instrument.code == instrument,
-               QuestionnaireVersion.id.in_(
-                   select(Response.questionnaire_version_id)
-                   .where(Response.submitted_at >= period.start, Response.submitted_at < period.end)
-                   .distinct()))
+        select(QuestionnaireVersion)
+        .join(Instrument)
+        .where(
+            Instrument.code == instrument,
+            QuestionnaireVersion.id.in_(
+                select(Response.questionnaire_version_id)
+                .where(Response.submitted_at >= period.start, Response.submitted_at < period.end)
+                .distinct()
+            ),
+        )
         .order_by(QuestionnaireVersion.version)
     ).all()
     if used:
         return list(used)
     latest = db.session.scalar(
-        select(QuestionnaireVersion).join(Instrument).where(Instrument.code == instrument)
+        select(QuestionnaireVersion)
+        .join(Instrument)
+        .where(Instrument.code == instrument)
         .order_by(QuestionnaireVersion.version.desc())
     )
     if latest is None:
@@ -171,8 +202,18 @@ def _signature(questionnaire: Questionnaire) -> tuple:
     """What must agree for two versions' answers to be scored together."""
     return (
         questionnaire.kind,
-        tuple((s.question.code, s.question.element, s.question.weight, s.offset, s.width, s.question.role,
-               _satisfied_positions(s.question)) for s in questionnaire.slots),
+        tuple(
+            (
+                s.question.code,
+                s.question.element,
+                s.question.weight,
+                s.offset,
+                s.width,
+                s.question.role,
+                _satisfied_positions(s.question),
+            )
+            for s in questionnaire.slots
+        ),
         tuple((e.code, e.weight) for e in questionnaire.elements),
     )
 
@@ -208,12 +249,15 @@ def _domains(arrays: ResponseArrays) -> tuple[tuple[str, ...], dict[str, np.ndar
         domains[level] = lookup[position] if arrays.n else np.zeros(0, np.int64)
     units: dict[str, dict[int, Unit]] = {"counter": {}, "agency": {}}
     for counter in db.session.scalars(select(Counter).where(Counter.id.in_(np.unique(arrays.counter).tolist()))):
-        units["counter"][counter.id] = Unit("counter", counter.id, counter.code, counter.name, counter.name_en, "counter")
+        units["counter"][counter.id] = Unit(
+            "counter", counter.id, counter.code, counter.name, counter.name_en, "counter"
+        )
     for agency in db.session.scalars(select(Agency).where(Agency.id.in_(np.unique(arrays.agency).tolist()))):
         units["agency"][agency.id] = Unit("agency", agency.id, agency.code, agency.name, agency.name_en, "agency")
     for level in area_levels:
-        units[level] = {a.id: Unit(level, a.id, a.code, a.name, a.name_en, "area")
-                        for a in areas.values() if a.level == level}
+        units[level] = {
+            a.id: Unit(level, a.id, a.code, a.name, a.name_en, "area") for a in areas.values() if a.level == level
+        }
     return ("counter", "agency", *area_levels), domains, units
 
 
@@ -232,8 +276,13 @@ def _lookup(question: Question) -> np.ndarray:
     return table
 
 
-def _score(questionnaire: Questionnaire, arrays: ResponseArrays, design: scoring.Design,
-           domains: dict[str, np.ndarray], settings: Settings) -> tuple[scoring.Scores, scoring.Scores | None]:
+def _score(
+    questionnaire: Questionnaire,
+    arrays: ResponseArrays,
+    design: scoring.Design,
+    domains: dict[str, np.ndarray],
+    settings: Settings,
+) -> tuple[scoring.Scores, scoring.Scores | None]:
     slots = {slot.question.code: slot for slot in questionnaire.slots}
     options = {"method": settings.method, "confidence": settings.confidence}
 
@@ -252,19 +301,27 @@ def _score(questionnaire: Questionnaire, arrays: ResponseArrays, design: scoring
         )
         codes = np.column_stack([coded(q) for q in criteria])
         main = scoring.score(codes, spec, design, domains, target=settings.target, **options)
-        extra_questions = [q for role in ("overall", "harassment", "informal_payment")
-                           for q in questionnaire.by_role(role)]
+        extra_questions = [
+            q for role in ("overall", "harassment", "informal_payment") for q in questionnaire.by_role(role)
+        ]
         extra = None
         if extra_questions:
             values = np.column_stack([coded(q) for q in extra_questions])
-            extra = scoring.proportions(values == 2, design, domains, observed=values > 0,
-                                        names=[EXTRA_NAMES[q.role] for q in extra_questions], **options)
+            extra = scoring.proportions(
+                values == 2,
+                design,
+                domains,
+                observed=values > 0,
+                names=[EXTRA_NAMES[q.role] for q in extra_questions],
+                **options,
+            )
         return main, extra
     if questionnaire.kind == "rating":
         [question] = questionnaire.by_role("rating")
         value = coded(question)
-        main = scoring.proportions(value == 2, design, domains, observed=value > 0, names=["satisfied"],
-                                   target=settings.target, **options)
+        main = scoring.proportions(
+            value == 2, design, domains, observed=value > 0, names=["satisfied"], target=settings.target, **options
+        )
         return main, None
     return _case(questionnaire, arrays, design, domains, slots, settings)
 
@@ -285,6 +342,13 @@ def _case(questionnaire, arrays, design, domains, slots, settings):
         bands[:, g] = ~assigned & (total >= grade.min_points)
         assigned |= bands[:, g]
     observed = np.repeat((answered > 0)[:, None], len(grades), axis=1)
-    extra = scoring.proportions(bands, design, domains, observed=observed, names=[g.code for g in grades],
-                                method=settings.method, confidence=settings.confidence)
+    extra = scoring.proportions(
+        bands,
+        design,
+        domains,
+        observed=observed,
+        names=[g.code for g in grades],
+        method=settings.method,
+        confidence=settings.confidence,
+    )
     return main, extra

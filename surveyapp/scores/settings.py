@@ -45,12 +45,22 @@ def settings_for(period: str) -> Settings:
     row = _newest(period) or _newest(EVERY_PERIOD)
     if row is None:
         return Settings()
-    return Settings(row.target, row.confidence, row.method, row.weighting, row.exclude_flagged,
-                    f"{row.period} v{row.version}")
+    return Settings(
+        row.target, row.confidence, row.method, row.weighting, row.exclude_flagged, f"{row.period} v{row.version}"
+    )
 
 
-def save_settings(period: str | None, actor, *, target: float, confidence: float, method: str, weighting: str,
-                  exclude_flagged: bool = True, note: str | None = None) -> ScoringSettings:
+def save_settings(
+    period: str | None,
+    actor,
+    *,
+    target: float,
+    confidence: float,
+    method: str,
+    weighting: str,
+    exclude_flagged: bool = True,
+    note: str | None = None,
+) -> ScoringSettings:
     """Store a new version of the settings for ``period`` (``None`` = every period). Flushes and audits."""
     code = EVERY_PERIOD if period in (None, "", EVERY_PERIOD) else parse_period(period).code
     if not 0 < target < 1:
@@ -61,14 +71,33 @@ def save_settings(period: str | None, actor, *, target: float, confidence: float
         raise ValueError(f"Unknown interval method '{method}': choose one of {', '.join(METHODS)}.")
     if weighting not in WEIGHTINGS:
         raise ValueError(f"Unknown weighting '{weighting}': choose one of {', '.join(WEIGHTINGS)}.")
-    version = (db.session.scalar(select(func.max(ScoringSettings.version)).where(ScoringSettings.period == code))
-               or 0) + 1
-    row = ScoringSettings(period=code, version=version, target=target, confidence=confidence, method=method,
-                          weighting=weighting, exclude_flagged=exclude_flagged, note=note,
-                          created_by_id=getattr(actor, "id", None))
+    version = (
+        db.session.scalar(select(func.max(ScoringSettings.version)).where(ScoringSettings.period == code)) or 0
+    ) + 1
+    row = ScoringSettings(
+        period=code,
+        version=version,
+        target=target,
+        confidence=confidence,
+        method=method,
+        weighting=weighting,
+        exclude_flagged=exclude_flagged,
+        note=note,
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(row)
     db.session.flush()
-    audit.record("settings_changed", actor, target=f"settings:{code} v{version}", actor_label=None if actor else "cli",
-                 period=code, version=version, target_share=target, confidence=confidence, method=method,
-                 weighting=weighting, exclude_flagged=exclude_flagged)
+    audit.record(
+        "settings_changed",
+        actor,
+        target=f"settings:{code} v{version}",
+        actor_label=None if actor else "cli",
+        period=code,
+        version=version,
+        target_share=target,
+        confidence=confidence,
+        method=method,
+        weighting=weighting,
+        exclude_flagged=exclude_flagged,
+    )
     return row

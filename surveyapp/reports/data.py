@@ -1,0 +1,351 @@
+"""The content of dashboards and reports, prepared from a :class:`~surveyapp.scores.service.ScoreReport`.
+
+Templates receive these objects and run no queries: a unit's indices with their labels, how it compares
+with the district and the province, its trend over the last periods, what citizens want improved, their
+comments (withheld for small groups), and comparisons of the units of a level (funnel plot, shrinkage,
+multiplicity-adjusted pairwise differences).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+
+import scoring
+from surveyapp.db import db
+from surveyapp.organisation.models import Agency, Area, Counter
+from surveyapp.organisation.tree import OrgTree, Scope
+from surveyapp.periods import Period, parse_period
+from surveyapp.questionnaires.definition import Questionnaire
+from surveyapp.responses.models import Response
+from surveyapp.scores.service import ScoreReport, Unit, compute_scores
+
+#: How many of a unit's lowest criteria a report highlights.
+WEAKEST = 3
+
+
+@dataclass(frozen=True)
+class IndexLine:
+    code: str
+    label: str
+    #: ``criterion``, ``element`` or ``overall``.
+    kind: str
+    element: str | None
+    estimate: scoring.Estimate
+    weakest: bool = False
+
+    @property
+    def has_estimate(self) -> bool:
+        return math.isfinite(self.estimate.estimate)
+
+
+@dataclass(frozen=True)
+class UnitView:
+    unit: Unit
+    level: str
+    respondents: int
+    left_out: int
+    overall: IndexLine | None
+    elements: tuple[IndexLine, ...]
+    criteria: tuple[IndexLine, ...]
+    #: Further indices by name: ``overall_question``, ``harassment``, ``informal_payment`` (SIPAS), or the
+    #: rating's ``satisfied``, or the case evaluation's ``points`` and grade bands.
+    extras: dict[str, scoring.Estimate]
+
+    @property
+    def headline(self) -> scoring.Estimate | None:
+        if self.overall is not None:
+            return self.overall.estimate
+        for name in ("satisfied", "points"):
+            if name in self.extras:
+                return self.extras[name]
+        return None
+
+
+def previous_periods(period: Period, count: int) -> list[Period]:
+    """``count`` consecutive periods of the same kind ending with ``period``, oldest first."""
+    year, _, rest = period.code.partition("-")
+    periods = []
+    for back in range(count - 1, -1, -1):
+        if not rest:
+            code = str(int(year) - back)
+        elif rest.startswith("Q"):
+            index = int(year) * 4 + int(rest[1]) - 1 - back
+            code = f"{index // 4}-Q{index % 4 + 1}"
+        else:
+            index = int(year) * 12 + int(rest) - 1 - back
+            code = f"{index // 12}-{index % 12 + 1:02d}"
+        periods.append(parse_period(code))
+    return periods
+
+
+class Scores:
+    """Score reports computed once per (period, instrument, field) for the life of this object."""
+
+    def __init__(self, instrument: str = "sipas", field_code: str | None = None):
+        self.instrument = instrument
+        self.field_code = field_code
+        self._reports: dict[str, ScoreReport] = {}
+
+    def __call__(self, period: Period) -> ScoreReport:
+        if period.code not in self._reports:
+            self._reports[period.code] = compute_scores(period, self.instrument, field_code=self.field_code)
+        return self._reports[period.code]
+
+
+def labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
+    """Display labels of every index name in ``language``."""
+    names = {q.code: q.text.get(language) for q in questionnaire.questions}
+    names |= {e.code: e.title.get(language) for e in questionnaire.elements}
+    names |= {g.code: g.label.get(language) for g in questionnaire.grades}
+    vietnamese = language == "vi"
+    names |= {
+        "overall": "Chỉ số hài lòng chung" if vietnamese else "Overall satisfaction index",
+        "overall_question": "Câu hỏi hài lòng chung" if vietnamese else "Overall satisfaction question",
+        "harassment": "Bị gây phiền hà, nhũng nhiễu" if vietnamese else "Reported harassment or delay",
+        "informal_payment": "Bị đòi tiền ngoài quy định" if vietnamese else "Asked for an informal payment",
+        "satisfied": "Tỷ lệ hài lòng" if vietnamese else "Share satisfied",
+        "points": "Điểm trung bình" if vietnamese else "Mean points",
+    }
+    return names
+
+
+def unit_view(report: ScoreReport, level: str, unit_id: int, language: str) -> UnitView | None:
+    """The indices of one unit, or ``None`` when it has no scored response in the period."""
+    if report.main is None or unit_id not in report.respondents.get(level, {}):
+        return None
+    names = labels(report.questionnaire, language)
+    unit = report.units[level][unit_id]
+    get = report.main.get
+    overall = elements = criteria = ()
+    if report.kind == "sipas":
+        q = report.questionnaire
+        criteria = [
+            IndexLine(c.code, names[c.code], "criterion", c.element, get(level, unit_id, c.code)) for c in q.criteria
+        ]
+        ranked = sorted((line for line in criteria if line.has_estimate), key=lambda line: line.estimate.estimate)
+        lowest = {line.code for line in ranked[:WEAKEST]}
+        criteria = tuple(
+            IndexLine(line.code, line.label, line.kind, line.element, line.estimate, line.code in lowest)
+            for line in criteria
+        )
+        elements = tuple(
+            IndexLine(e.code, names[e.code], "element", None, get(level, unit_id, e.code)) for e in q.elements
+        )
+        overall = IndexLine("overall", names["overall"], "overall", None, get(level, unit_id, "overall"))
+    extras = {}
+    for scores in (report.extra, report.main if report.kind != "sipas" else None):
+        if scores is not None and unit_id in scores[level].domains:
+            extras |= {name: scores.get(level, unit_id, name) for name in scores[level].names}
+    return UnitView(
+        unit,
+        level,
+        report.respondents[level][unit_id],
+        report.left_out_by_unit.get(level, {}).get(unit_id, 0),
+        overall or None,
+        elements,
+        criteria,
+        extras,
+    )
+
+
+@dataclass(frozen=True)
+class ImproveCount:
+    code: str
+    label: str
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    report: ScoreReport
+    view: UnitView
+    #: The same indices for the areas above the unit (district, province), finest first.
+    above: tuple[UnitView, ...]
+    children_level: str | None
+    children: tuple[UnitView, ...]
+    #: (period, overall estimate or None) for the last periods, oldest first.
+    trend: tuple[tuple[Period, scoring.Estimate | None], ...]
+    change: scoring.PeriodChange | None
+    improve: tuple[ImproveCount, ...]
+    improve_answered: int
+    #: Citizens' comments, newest first; ``None`` when withheld because the group is too small.
+    comments: tuple[tuple[dt.datetime, str], ...] | None
+    minimum_group: int
+
+
+def build_unit_report(
+    scores: Scores,
+    period: Period,
+    level: str,
+    unit_id: int,
+    language: str,
+    *,
+    trend_periods: int = 4,
+    minimum_group: int = 5,
+    comment_limit: int = 30,
+    child_filter: Callable[[Unit], bool] | None = None,
+) -> UnitReport | None:
+    """Everything a report or dashboard shows about one unit, or ``None`` when it has no responses."""
+    report = scores(period)
+    view = unit_view(report, level, unit_id, language)
+    if view is None:
+        return None
+    tree = OrgTree.load()
+    above = tuple(
+        v
+        for v in (
+            _above(report, level, unit_id, other, language, tree)
+            for other in report.levels[report.levels.index(level) + 1 :]
+        )
+        if v is not None
+    )
+    children_level = {"counter": None, "agency": "counter"}.get(level, "agency")
+    children = ()
+    if children_level is not None:
+        scope = Scope("area" if report.units[level][unit_id].kind == "area" else level, unit_id)
+        children = tuple(
+            v
+            for v in (
+                unit_view(report, children_level, child_id, language)
+                for child_id in sorted(report.respondents[children_level])
+            )
+            if v is not None and _inside(tree, scope, v.unit) and (child_filter is None or child_filter(v.unit))
+        )
+    trend = tuple((p, _headline(scores(p), level, unit_id, language)) for p in previous_periods(period, trend_periods))
+    change = _change(trend, report.settings.confidence)
+    improve, answered = _improve(report, level, unit_id, language)
+    comments = None
+    if view.respondents >= minimum_group:
+        comments = _comments(report, level, unit_id, tree, comment_limit)
+    return UnitReport(
+        report, view, above, children_level, children, trend, change, improve, answered, comments, minimum_group
+    )
+
+
+def _inside(tree: OrgTree, scope: Scope, unit: Unit) -> bool:
+    model = {"counter": Counter, "agency": Agency}.get(unit.kind, Area)
+    probe = db.session.get(model, unit.id)
+    return probe is not None and tree.contains(scope, probe)
+
+
+def _above(report: ScoreReport, level: str, unit_id: int, other: str, language: str, tree: OrgTree):
+    """The unit of level ``other`` that contains this unit's responses."""
+    mask = report.domains[level] == unit_id
+    ids = np.unique(report.domains[other][mask])
+    ids = ids[ids >= 0]
+    return unit_view(report, other, int(ids[0]), language) if len(ids) == 1 else None
+
+
+def _headline(report: ScoreReport, level: str, unit_id: int, language: str) -> scoring.Estimate | None:
+    if level not in report.levels:
+        return None
+    view = unit_view(report, level, unit_id, language)
+    return None if view is None else view.headline
+
+
+def _change(trend, confidence: float) -> scoring.PeriodChange | None:
+    usable = [(p, e) for p, e in trend if e is not None and math.isfinite(e.estimate)]
+    if len(usable) < 2:
+        return None
+    (first, a), (last, b) = usable[-2], usable[-1]
+    return scoring.period_change(
+        [a.estimate, b.estimate], np.diag([a.se**2, b.se**2]), [a.df, b.df], [first.code, last.code], level=confidence
+    )
+
+
+def _improve(report: ScoreReport, level: str, unit_id: int, language: str) -> tuple[tuple[ImproveCount, ...], int]:
+    questions = report.questionnaire.by_role("improve")
+    if not questions or report.arrays is None:
+        return (), 0
+    question = questions[0]
+    slot = next(s for s in report.questionnaire.slots if s.question.code == question.code)
+    mask = report.domains[level] == unit_id
+    bits = report.arrays.answers[mask, slot.offset : slot.offset + slot.width].astype(np.uint64)
+    value = np.zeros(len(bits), dtype=np.uint64)
+    for byte in range(slot.width):
+        value |= bits[:, byte] << np.uint64(8 * byte)
+    answered = int((value > 0).sum())
+    counts = []
+    for j, option in enumerate(question.options):
+        count = int(((value >> np.uint64(j)) & np.uint64(1)).sum())
+        counts.append(ImproveCount(option.code, option.text.get(language), count, count / answered if answered else 0))
+    return tuple(sorted(counts, key=lambda c: -c.count)), answered
+
+
+def _comments(report: ScoreReport, level: str, unit_id: int, tree: OrgTree, limit: int):
+    unit = report.units[level][unit_id]
+    if unit.kind == "counter":
+        condition = Response.counter_id == unit_id
+    elif unit.kind == "agency":
+        condition = Response.agency_id == unit_id
+    else:
+        condition = Response.area_id.in_(tree.areas_in(Scope("area", unit_id)))
+    statuses = ("ok",) if report.settings.exclude_flagged else ("ok", "flagged", "excluded")
+    rows = db.session.execute(
+        select(Response.submitted_at, Response.comment)
+        .where(
+            condition,
+            Response.comment.is_not(None),
+            Response.status.in_(statuses),
+            Response.submitted_at >= report.period.start,
+            Response.submitted_at < report.period.end,
+        )
+        .order_by(Response.submitted_at.desc())
+        .limit(limit)
+    )
+    return tuple((when, text) for when, text in rows)
+
+
+@dataclass(frozen=True)
+class LevelComparison:
+    report: ScoreReport
+    level: str
+    views: tuple[UnitView, ...]
+    funnel: scoring.FunnelClassification | None
+    curve: scoring.FunnelLimits | None
+    shrinkage: scoring.Shrinkage | None
+    holm: scoring.Comparisons | None
+    bh: scoring.Comparisons | None
+
+
+def compare_level(
+    report: ScoreReport, level: str, language: str, keep: Callable[[Unit], bool] | None = None
+) -> LevelComparison:
+    """Fair comparison of the units of ``level`` (those ``keep`` accepts): funnel plot around the target with
+    95% and 99.8% limits on the effective sample size, empirical-Bayes shrinkage with the probability of being
+    below target, and every pairwise difference with Holm and Benjamini–Hochberg adjusted p-values."""
+    views = tuple(
+        v
+        for v in (unit_view(report, level, unit_id, language) for unit_id in sorted(report.respondents.get(level, {})))
+        if v is not None and (keep is None or keep(v.unit))
+    )
+    usable = [
+        v for v in views if v.headline is not None and math.isfinite(v.headline.estimate) and v.headline.n_eff > 0
+    ]
+    funnel = curve = shrinkage = holm = bh = None
+    target = report.settings.target
+    if report.kind != "case" and len(usable) >= 2:
+        names = [v.unit.code for v in usable]
+        y = np.array([v.headline.estimate for v in usable])
+        n = np.maximum(np.array([v.headline.n_eff for v in usable]), 1.0)
+        funnel = scoring.classify_funnel(y, n, target, labels=names)
+        curve = scoring.funnel_curve(max(1.0, n.min() / 1.5), n.max() * 1.5, target, adjustment="none")
+        try:
+            shrinkage = scoring.beta_binomial_shrinkage(y * n, n, names, target=target)
+        except ValueError:
+            shrinkage = None  # every unit at 0% or at 100%: nothing to shrink towards
+        name = "overall" if report.kind == "sipas" else "satisfied"
+        scores = report.main
+        ids = [v.unit.id for v in usable]
+        cov = scores.joint_covariance(level, name, ids)
+        df = np.array([v.headline.df for v in usable], dtype=float)
+        holm = scoring.compare_pairs(y, cov, df, names, adjust="holm", level=report.settings.confidence, df_per="unit")
+        bh = scoring.compare_pairs(y, cov, df, names, adjust="bh", level=report.settings.confidence, df_per="unit")
+    return LevelComparison(report, level, views, funnel, curve, shrinkage, holm, bh)
