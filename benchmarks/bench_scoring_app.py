@@ -93,9 +93,7 @@ def measure(url: str, repeat: int) -> dict:
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
         byte = "get_byte(answers, {k}) >= 4" if postgres else "substr(answers, {k1}, 1) IN (x'04', x'05')"
-        counts = ", ".join(
-            ("sum(CASE WHEN " + byte.format(k=k, k1=k + 1) + " THEN 1 ELSE 0 END)") for k in range(19)
-        )
+        counts = ", ".join(("sum(CASE WHEN " + byte.format(k=k, k1=k + 1) + " THEN 1 ELSE 0 END)") for k in range(19))
         floor_sql = text(f"SELECT agency_id, {counts} FROM response GROUP BY agency_id")
         for _ in range(repeat):
             started = time.perf_counter()
@@ -106,8 +104,13 @@ def measure(url: str, repeat: int) -> dict:
             floor.append(time.perf_counter() - started)
         estimates = sum(report.main[level].estimate.size for level in report.levels)
         estimates += sum(report.extra[level].estimate.size for level in report.levels)
-    return {"score": times, "floor": floor, "responses": report.responses, "estimates": estimates,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "score": times,
+        "floor": floor,
+        "responses": report.responses,
+        "estimates": estimates,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def r_svyby(url: str) -> float | None:
@@ -121,9 +124,10 @@ def r_svyby(url: str) -> float | None:
         data = Path(folder) / "one_item.csv"
         with engine.connect() as conn, data.open("w") as handle:
             postgres = conn.dialect.name == "postgresql"
-            byte = "get_byte(answers, 0)" if postgres else "unicode(substr(answers, 1, 1))"
+            byte = "get_byte(answers, 0)" if postgres else "hex(substr(answers, 1, 1))"
             handle.write("agency,item\n")
-            for agency, value in conn.execute(text(f"SELECT agency_id, {byte} FROM response")):
+            for agency, raw in conn.execute(text(f"SELECT agency_id, {byte} FROM response")):
+                value = raw if postgres else int(raw, 16)
                 handle.write(f"{agency},{'' if value == 0 else int(value >= 4)}\n")
         engine.dispose()
         script = Path(folder) / "svyby.R"
@@ -152,22 +156,31 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure, args.repeat)))
         return
-    print(f"{'backend':<11} {'responses':>10} {'estimates':>10} {'score (best)':>13} {'median':>8} "
-          f"{'SQL floor':>10} {'ratio':>6} {'peak MB':>8} {'R svyby 1 item':>15}")
+    print(
+        f"{'backend':<11} {'responses':>10} {'estimates':>10} {'score (best)':>13} {'median':>8} "
+        f"{'SQL floor':>10} {'ratio':>6} {'peak MB':>8} {'R svyby 1 item':>15}"
+    )
     for backend in args.backends.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
             ensure_data(backend, size)
             url = database_url(backend, size)
-            child = subprocess.run([sys.executable, __file__, "--measure", url, "--repeat", str(args.repeat)],
-                                   capture_output=True, text=True, check=True, cwd=ROOT)
+            child = subprocess.run(
+                [sys.executable, __file__, "--measure", url, "--repeat", str(args.repeat)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
             result = json.loads(child.stdout.strip().splitlines()[-1])
             best, median = min(result["score"]), statistics.median(result["score"])
             floor = min(result["floor"])
             r_time = r_svyby(url) if args.r else None
             r_text = f"{r_time:.2f} s" if r_time is not None else "–"
-            print(f"{backend:<11} {result['responses']:>10,} {result['estimates']:>10,} {best:>11.3f} s "
-                  f"{median:>6.3f} s {floor:>8.3f} s {best / floor:>6.2f} {result['peak_mb']:>8.0f} {r_text:>15}",
-                  flush=True)
+            print(
+                f"{backend:<11} {result['responses']:>10,} {result['estimates']:>10,} {best:>11.3f} s "
+                f"{median:>6.3f} s {floor:>8.3f} s {best / floor:>6.2f} {result['peak_mb']:>8.0f} {r_text:>15}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

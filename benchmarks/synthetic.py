@@ -8,7 +8,7 @@ import datetime as dt
 import os
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from surveyapp.db import db
 from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume
@@ -17,14 +17,22 @@ from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import Response
 
 
-def build_organisation(districts: int = 12, agencies: int = 100, counters: int = 300, fields: int = 8,
-                       period: str = "2026-Q3", seed: int = 1) -> None:
+def build_organisation(
+    districts: int = 12,
+    agencies: int = 100,
+    counters: int = 300,
+    fields: int = 8,
+    period: str = "2026-Q3",
+    seed: int = 1,
+) -> None:
     """A province with ``districts`` districts, ``agencies`` agencies spread over them (and the province),
     ``counters`` counters, ``fields`` fields of procedure, and service volumes for ``period``."""
     rng = np.random.default_rng(seed)
     province = Area(code="bench", name="Tỉnh thử nghiệm", level="province")
     db.session.add(province)
-    areas = [Area(code=f"bench-d{d:02d}", name=f"Huyện {d}", level="district", parent=province) for d in range(districts)]
+    areas = [
+        Area(code=f"bench-d{d:02d}", name=f"Huyện {d}", level="district", parent=province) for d in range(districts)
+    ]
     db.session.add_all(areas)
     field_rows = [Field(code=f"bench-f{f}", name=f"Lĩnh vực {f}") for f in range(fields)]
     db.session.add_all(field_rows)
@@ -35,14 +43,18 @@ def build_organisation(districts: int = 12, agencies: int = 100, counters: int =
     db.session.add_all(agency_rows)
     db.session.flush()
     db.session.add_all(
-        Counter(code=f"bench-c{c:04d}", name=f"Quầy {c}", agency=agency_rows[c % agencies], instrument_code="sipas",
-                opening_hours={})
+        Counter(
+            code=f"bench-c{c:04d}",
+            name=f"Quầy {c}",
+            agency=agency_rows[c % agencies],
+            instrument_code="sipas",
+            opening_hours={},
+        )
         for c in range(counters)
     )
     for agency in agency_rows:
         for field in field_rows:
-            db.session.add(ServiceVolume(agency=agency, field=field, period=period,
-                                         cases=int(rng.integers(50, 5000))))
+            db.session.add(ServiceVolume(agency=agency, field=field, period=period, cases=int(rng.integers(50, 5000))))
     db.session.flush()
 
 
@@ -74,12 +86,16 @@ def insert_responses(n: int, period: Period, instrument: str = "sipas", seed: in
     """Insert ``n`` responses spread over the counters, fields and days of ``period``."""
     rng = np.random.default_rng(seed)
     version = db.session.scalar(
-        select(QuestionnaireVersion).join(Instrument).where(Instrument.code == instrument)
+        select(QuestionnaireVersion)
+        .join(Instrument)
+        .where(Instrument.code == instrument)
         .order_by(QuestionnaireVersion.version.desc())
     )
     width = version.definition.width
     counters = db.session.execute(
-        select(Counter.id, Counter.agency_id, Agency.area_id).join(Agency).where(Counter.code.like("bench-%"))
+        select(Counter.id, Counter.agency_id, Agency.area_id)
+        .join(Agency)
+        .where(Counter.code.like("bench-%"))
         .order_by(Counter.id)
     ).all()
     field_ids = np.array(db.session.scalars(select(Field.id).where(Field.code.like("bench-%"))).all())
@@ -87,8 +103,11 @@ def insert_responses(n: int, period: Period, instrument: str = "sipas", seed: in
     counter_agency = np.array([c[1] for c in counters])
     counter_area = np.array([c[2] for c in counters])
     agencies, agency_of_counter = np.unique(counter_agency, return_inverse=True)
-    levels = np.where(rng.random(len(agencies)) < 0.17, rng.uniform(0.66, 0.82, len(agencies)),
-                      rng.uniform(0.85, 0.975, len(agencies)))
+    levels = np.where(
+        rng.random(len(agencies)) < 0.17,
+        rng.uniform(0.66, 0.82, len(agencies)),
+        rng.uniform(0.85, 0.975, len(agencies)),
+    )
     popularity = rng.lognormal(0, 1.0, len(counter_ids))
     popularity /= popularity.sum()
     seconds = int((period.end - period.start).total_seconds())
@@ -108,16 +127,43 @@ def insert_responses(n: int, period: Period, instrument: str = "sipas", seed: in
             key = ids[32 * i : 32 * (i + 1)]
             if not postgres:
                 submitted, started = _sqlite_time(submitted), _sqlite_time(started)
-            rows.append((
-                key, version.id, int(counter_ids[which[i]]), int(counter_agency[which[i]]), int(counter_area[which[i]]),
-                int(fields[i]), "vi", "kiosk", started, submitted, submitted, raw[i * width : (i + 1) * width],
-                "ok", key + key,
-            ))
+            rows.append(
+                (
+                    key,
+                    version.id,
+                    int(counter_ids[which[i]]),
+                    int(counter_agency[which[i]]),
+                    int(counter_area[which[i]]),
+                    int(fields[i]),
+                    "vi",
+                    "kiosk",
+                    started,
+                    submitted,
+                    submitted,
+                    raw[i * width : (i + 1) * width],
+                    "ok",
+                    key + key,
+                )
+            )
         _bulk(connection, rows, postgres)
 
 
-COLUMNS = ("uuid", "questionnaire_version_id", "counter_id", "agency_id", "area_id", "field_id", "language",
-           "channel", "started_at", "submitted_at", "received_at", "answers", "status", "content_digest")
+COLUMNS = (
+    "uuid",
+    "questionnaire_version_id",
+    "counter_id",
+    "agency_id",
+    "area_id",
+    "field_id",
+    "language",
+    "channel",
+    "started_at",
+    "submitted_at",
+    "received_at",
+    "answers",
+    "status",
+    "content_digest",
+)
 
 
 def _sqlite_time(instant: dt.datetime) -> str:

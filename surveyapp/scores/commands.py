@@ -57,7 +57,7 @@ def scores_command(period, level, instrument, output, field_code, weighting, inc
     else:
         names = report.names
         if not all_indices and report.kind == "sipas":
-            names = tuple(e.code for e in report.questionnaire.elements) + ("overall",)
+            names = (*(e.code for e in report.questionnaire.elements), "overall")
         for line in table_lines(report, level, names):
             click.echo(line)
 
