@@ -500,8 +500,11 @@ def _covariance(cov: ArrayLike, est: NDArray[np.float64]) -> NDArray[np.float64]
     if np.any(np.abs(sub - sub.T) > 1e-10 * scale):
         raise ValueError("The covariance matrix must be symmetric.")
     sub = (sub + sub.T) / 2.0
-    if np.any(np.diag(sub) < 0):
+    diagonal = np.diag(sub)
+    if np.any(diagonal < -1e-10 * scale):
         raise ValueError("The variances (diagonal of the covariance matrix) must be non-negative.")
+    # A unit at exactly 0% or 100% has zero variance, which a linearised estimate may give as -1e-20.
+    np.fill_diagonal(sub, np.maximum(diagonal, 0.0))
     if sub.size and np.linalg.eigvalsh(sub)[0] < -1e-10 * scale:
         raise ValueError("The covariance matrix must be positive semi-definite.")
     out = np.full((k, k), np.nan)

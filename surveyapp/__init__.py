@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from surveyapp import agency, api, auth, cli, errors, kiosk, office
+from surveyapp import agency, api, auth, cli, errors, i18n, kiosk, office
 from surveyapp import models as models  # every table registered with the metadata, for migrations
 from surveyapp.auth.session import configure_login
 from surveyapp.config import PROJECT_ROOT, DefaultConfig, database_url_from_env, instance_secret_key
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
-from surveyapp.i18n import format_percent, language_name, local_name, localtime, select_locale
+from surveyapp.i18n import select_locale
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -46,9 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(
-        percent=format_percent, local_name=local_name, language_name=language_name, localtime=localtime
-    )
+    i18n.init_app(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     for blueprint in (kiosk.bp, auth.bp, agency.bp, office.bp, api.bp):

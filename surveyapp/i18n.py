@@ -9,6 +9,7 @@ from __future__ import annotations
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
 
 from surveyapp.periods import LOCAL_ZONE
 
@@ -47,6 +48,15 @@ def format_percent(value: float | None, language: str = "vi", digits: int = 1) -
     return f"{number}%"
 
 
+def format_points(value: float | None, language: str = "vi", digits: int = 1) -> str:
+    """A difference of shares in percentage points, signed: ``+1,3 điểm %`` / ``+1.3 pp``."""
+    if value is None or value != value:
+        return "–"
+    number = format_decimal(abs(value) * 100, format=f"0.{'0' * digits}", locale=language)
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    return f"{sign}{number} {'điểm %' if language == 'vi' else 'pp'}"
+
+
 def local_name(unit, language: str = "vi") -> str:
     """A unit's or field's name in ``language``: its English name where one exists, else the Vietnamese one."""
     if unit is None:
@@ -70,3 +80,70 @@ def localtime(instant, pattern: str = "%d/%m/%Y %H:%M") -> str:
     if instant is None:
         return "–"
     return instant.astimezone(LOCAL_ZONE).strftime(pattern)
+
+
+def decision_label(decision: str | None) -> str:
+    """A target decision in the interface language: met, not met, or not yet clear from the data."""
+    labels = {
+        "met": _l("Target met"),
+        "not_met": _l("Below target"),
+        "inconclusive": _l("Not yet clear"),
+        "no_estimate": _l("No estimate"),
+    }
+    return str(labels.get(decision or "", ""))
+
+
+def funnel_label(status: str | None) -> str:
+    """Where a unit lies against funnel-plot control limits."""
+    labels = {"inside": _l("within limits"), "above": _l("above"), "below": _l("below")}
+    return str(labels.get(status or "", ""))
+
+
+def pair_label(decision: str | None) -> str:
+    """The result of a pairwise comparison of A with B."""
+    labels = {
+        "higher": _l("A higher"),
+        "lower": _l("A lower"),
+        "no evidence of a difference": _l("no clear difference"),
+        "not testable": _l("not testable"),
+    }
+    return str(labels.get(decision or "", decision or ""))
+
+
+def level_label(level: str) -> str:
+    """A level of the organisation in words (plural, as a heading)."""
+    labels = {
+        "counter": _l("counters"),
+        "agency": _l("agencies"),
+        "commune": _l("communes"),
+        "district": _l("districts"),
+        "province": _l("the province"),
+    }
+    return str(labels.get(level, level))
+
+
+def weighting_label(weighting: str) -> str:
+    """How respondents were weighted, in words."""
+    labels = {
+        "none": _l("unweighted: every respondent counts once"),
+        "base": _l("weighted to each agency's case files"),
+        "poststratify": _l("post-stratified to case files per agency and field of procedure"),
+        "rake": _l("raked to case files per agency and per field of procedure"),
+    }
+    return str(labels.get(weighting, weighting))
+
+
+def init_app(app) -> None:
+    """Make the formatting helpers available to every template."""
+    app.jinja_env.filters.update(
+        percent=format_percent,
+        points=format_points,
+        local_name=local_name,
+        language_name=language_name,
+        localtime=localtime,
+        decision_label=decision_label,
+        funnel_label=funnel_label,
+        pair_label=pair_label,
+        weighting_label=weighting_label,
+    )
+    app.jinja_env.globals["level_label"] = level_label

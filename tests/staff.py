@@ -43,7 +43,7 @@ def sign_in(client: FlaskClient, email: str, password: str, follow: bool = False
     return client.post("/auth/sign-in", data={**hidden, "email": email, "password": password}, follow_redirects=follow)
 
 
-def csrf_token(client: FlaskClient, url: str = "/agency/") -> str:
+def csrf_token(client: FlaskClient, url: str = "/auth/password") -> str:
     """A CSRF token of the signed-in session, read from a page's sign-out form."""
     _, hidden = form_of(client.get(url).get_data(as_text=True))
     return hidden["csrf_token"]

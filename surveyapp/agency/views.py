@@ -1,85 +1,216 @@
-"""The scope overview and unit pages."""
+"""The dashboard: a unit's scores, its trend, and fair comparisons of the units under it, for any scope."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+import math
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from surveyapp.agency import bp, queries
+from surveyapp.agency import bp, dashboard
 from surveyapp.auth.access import may, org_tree
 from surveyapp.auth.roles import Action
 from surveyapp.db import db
-from surveyapp.organisation.models import Agency, Area, Counter
+from surveyapp.i18n import resolve_language
+from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import parse_period
+from surveyapp.questionnaires.models import Instrument
+from surveyapp.reports.data import Scores, build_unit_report, compare_level, index_estimate, index_trend, labels
+from surveyapp.scores.service import ScoringError
 
 UNIT_MODELS = {"area": Area, "agency": Agency, "counter": Counter}
+#: Pairwise differences are listed for up to this many units (districts: 66 pairs); beyond, the funnel plot
+#: and the shrunk estimates carry the comparison.
+MAX_PAIRWISE_UNITS = 20
 
 
-def _period():
+def _choices() -> dict:
+    """The page's period, field of procedure and instrument, checked (400 with a sentence when wrong)."""
+    g.language = resolve_language(request.args.get("lang"))
     code = request.args.get("period")
-    if not code:
-        return queries.current_quarter()
     try:
-        return parse_period(code)
+        period = parse_period(code) if code else dashboard.default_period()
     except ValueError as exc:
         abort(400, description=str(exc))
+    field_code = request.args.get("field") or None
+    if field_code and db.session.scalar(select(Field.id).where(Field.code == field_code)) is None:
+        abort(400, description=_("There is no field of procedure '%(code)s'.", code=field_code))
+    instrument = request.args.get("instrument") or "sipas"
+    instruments = list(db.session.scalars(select(Instrument.code).order_by(Instrument.code)))
+    if instrument not in instruments:
+        abort(400, description=_("There is no questionnaire '%(code)s'.", code=instrument))
+    return {
+        "period": period,
+        "field": field_code,
+        "instrument": instrument,
+        "instruments": instruments,
+        "language": g.language,
+    }
+
+
+def _args(choices: dict, **changes) -> dict:
+    """Query arguments that keep the page's choices in links."""
+    args = {"period": choices["period"].code, "field": choices["field"], "instrument": choices["instrument"]}
+    if choices["language"] != "vi":
+        args["lang"] = choices["language"]
+    args.update(changes)
+    return {k: v for k, v in args.items() if v}
+
+
+def _load(kind: str, code: str):
+    model = UNIT_MODELS.get(kind)
+    unit = db.session.scalar(select(model).where(model.code == code)) if model else None
+    if unit is None or not org_tree().contains(current_user.scope, unit):
+        abort(404)
+    if not may(Action.VIEW_SCORES):
+        abort(403)
+    return unit
 
 
 @bp.get("/")
 @login_required
 def home():
-    tree = org_tree()
-    scope = current_user.scope
-    period = _period()
-    agencies = queries.units(Agency, tree.agencies_in(scope))
-    counts = queries.responses_by_agency([a.id for a in agencies], period)
-    return render_template(
-        "agency/home.html",
-        scope_unit=current_user.scope_unit,
-        agencies=agencies,
-        counters=queries.units(Counter, tree.counters_in(scope)) if scope.kind == "counter" else [],
-        counts=counts,
-        period=period,
-    )
+    if not may(Action.VIEW_SCORES):
+        return redirect(url_for(".devices"))
+    scope_unit = current_user.scope_unit
+    if scope_unit is None:
+        scope_unit = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
+        if scope_unit is None:
+            abort(404, description=_("The organisation has not been loaded yet."))
+        kind = "area"
+    else:
+        kind = current_user.scope.kind
+    return redirect(url_for(".unit", kind=kind, code=scope_unit.code, **request.args))
+
+
+def _level_of(kind: str, unit) -> str:
+    return unit.level if kind == "area" else kind
+
+
+def _in_scope(unit_ref) -> bool:
+    model = UNIT_MODELS.get(unit_ref.kind, Area)
+    return org_tree().contains(current_user.scope, db.session.get(model, unit_ref.id))
 
 
 @bp.get("/<kind>/<code>")
 @login_required
 def unit(kind: str, code: str):
-    model = UNIT_MODELS.get(kind)
-    if model is None:
+    found = _load(kind, code)
+    choices = _choices()
+    page = _page(kind, found, choices)
+    return render_template("agency/unit.html", **page)
+
+
+@bp.get("/<kind>/<code>/index/<name>")
+@login_required
+def index_detail(kind: str, code: str, name: str):
+    found = _load(kind, code)
+    choices = _choices()
+    page = _page(kind, found, choices, index=name)
+    if page["view"] is not None and index_estimate(page["view"], name) is None:
         abort(404)
-    found = db.session.scalar(select(model).where(model.code == code))
-    if found is None or not org_tree().contains(current_user.scope, found):
-        abort(404)
-    if not (may(Action.VIEW_SCORES) or may(Action.VIEW_DEVICES)):
-        abort(403)
+    return render_template("agency/index.html", **page)
+
+
+def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
+    language, period = choices["language"], choices["period"]
+    adjust = "bh" if request.args.get("adjust") == "bh" else "holm"
+    scores = Scores(choices["instrument"], choices["field"])
+    try:
+        report = scores(period)
+    except ScoringError as exc:
+        abort(400, description=str(exc))
+    settings = report.settings
+    level = _level_of(kind, found)
+    scope = Scope(kind, found.id)
     tree = org_tree()
-    period = _period()
-    own = Scope(kind, found.id)
-    condition = queries.unit_filter(found, tree.areas_in(own))
-    count = queries.response_count(condition, period)
-    minimum = current_app.config["MIN_GROUP_SIZE"]
-    comments = None
-    if may(Action.VIEW_COMMENTS, found) and count >= minimum:
-        comments = queries.latest_comments(condition, period)
-    children = []
-    if isinstance(found, Area):
-        children = [("area", a) for a in sorted(found.children, key=lambda a: a.code)]
-        children += [("agency", a) for a in sorted(found.agencies, key=lambda a: a.code)]
-    elif isinstance(found, Agency):
-        children = [("counter", c) for c in sorted(found.counters, key=lambda c: c.code)]
-    children = [(k, u) for k, u in children if tree.contains(current_user.scope, u)]
-    return render_template(
-        "agency/unit.html",
-        kind=kind,
-        unit=found,
-        period=period,
-        count=count,
-        comments=comments,
-        comments_withheld=may(Action.VIEW_COMMENTS, found) and count < minimum,
-        minimum=minimum,
-        children=children,
-    )
+    unit_report = None
+    if level in report.levels:
+        unit_report = build_unit_report(
+            scores,
+            period,
+            level,
+            found.id,
+            language,
+            minimum_group=current_app.config["MIN_GROUP_SIZE"],
+            child_filter=_in_scope,
+        )
+    view = unit_report.view if unit_report else None
+    names = labels(report.questionnaire, language)
+    index = index or ("overall" if report.kind == "sipas" else "satisfied" if report.kind == "rating" else "points")
+
+    def inside(unit_ref) -> bool:
+        model = UNIT_MODELS.get(unit_ref.kind, Area)
+        probe = db.session.get(model, unit_ref.id)
+        return tree.contains(scope, probe) and tree.contains(current_user.scope, probe)
+
+    comparisons = []
+    if view is not None:
+        for comparison_level in _comparison_levels(kind, level, report.levels):
+            comparison = compare_level(report, comparison_level, language, inside, index)
+            if comparison.views:
+                comparisons.append((comparison_level, comparison))
+    charts = {}
+    if view is not None:
+        title_bits = f"{period.code}"
+        if report.kind == "sipas":
+            charts["elements"] = dashboard.bars(
+                view.elements, language, settings.target, settings.confidence, f"{names['overall']} · {title_bits}"
+            )
+            charts["criteria"] = dashboard.bars(
+                view.criteria, language, settings.target, settings.confidence, _("Criteria") + f" · {title_bits}"
+            )
+        trend_points = index_trend(scores, period, level, found.id, language, index)
+        if index != "points":  # mean points of a case evaluation are not a share
+            charts["trend"] = dashboard.trend(
+                trend_points, language, settings.target, settings.confidence, names.get(index, index)
+            )
+        for lv, comparison in comparisons:
+            hrefs = {
+                v.unit.code: url_for(".unit", kind=v.unit.kind, code=v.unit.code, **_args(choices))
+                for v in comparison.views
+            }
+            charts[f"funnel_{lv}"] = dashboard.funnel(comparison, hrefs, language, names.get(index, index))
+    return {
+        "kind": kind,
+        "unit": found,
+        "choices": choices,
+        "args": lambda **kw: _args(choices, **kw),
+        "report": report,
+        "unit_report": unit_report,
+        "view": view,
+        "names": names,
+        "index": index,
+        "comparisons": [
+            (
+                lv,
+                c,
+                dashboard.comparison_rows(c),
+                dashboard.pair_rows(c, {v.unit.code: v.unit.name for v in c.views}, adjust)
+                if len(c.views) <= MAX_PAIRWISE_UNITS
+                else [],
+            )
+            for lv, c in comparisons
+        ],
+        "charts": charts,
+        "periods": dashboard.available_periods(),
+        "fields": db.session.scalars(select(Field).order_by(Field.code)).all(),
+        "show_comments": may(Action.VIEW_COMMENTS, found),
+        "adjust": adjust,
+        "language": language,
+        "isfinite": math.isfinite,
+    }
+
+
+def _comparison_levels(kind: str, level: str, levels: tuple[str, ...]) -> list[str]:
+    """Which units a page compares: an area's sub-areas (the level just below) and its agencies; an
+    agency's counters."""
+    if kind == "counter":
+        return []
+    if kind == "agency":
+        return ["counter"]
+    below = [lv for lv in levels[2:] if levels.index(lv) < levels.index(level)]
+    return [*below[-1:], "agency"]

@@ -23,7 +23,8 @@ from surveyapp.organisation.tree import OrgTree, Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
 from surveyapp.responses.models import Response
-from surveyapp.scores.service import ScoreReport, Unit, compute_scores
+from surveyapp.scores.cache import cached_scores
+from surveyapp.scores.service import ScoreReport, Unit
 
 #: How many of a unit's lowest criteria a report highlights.
 WEAKEST = 3
@@ -85,7 +86,8 @@ def previous_periods(period: Period, count: int) -> list[Period]:
 
 
 class Scores:
-    """Score reports computed once per (period, instrument, field) for the life of this object."""
+    """Score reports for one instrument and field filter, by period: each computed once for the life of this
+    object (one page, one batch), from the process-wide cache."""
 
     def __init__(self, instrument: str = "sipas", field_code: str | None = None):
         self.instrument = instrument
@@ -94,7 +96,7 @@ class Scores:
 
     def __call__(self, period: Period) -> ScoreReport:
         if period.code not in self._reports:
-            self._reports[period.code] = compute_scores(period, self.instrument, field_code=self.field_code)
+            self._reports[period.code] = cached_scores(period, self.instrument, self.field_code)
         return self._reports[period.code]
 
 
@@ -243,6 +245,18 @@ def _above(report: ScoreReport, level: str, unit_id: int, other: str, language: 
     return unit_view(report, other, int(ids[0]), language) if len(ids) == 1 else None
 
 
+def index_trend(
+    scores: Scores, period: Period, level: str, unit_id: int, language: str, index: str, count: int = 4
+) -> tuple[tuple[Period, scoring.Estimate | None], ...]:
+    """One index of one unit over the ``count`` periods ending with ``period``, oldest first."""
+    points = []
+    for each in previous_periods(period, count):
+        report = scores(each)
+        view = unit_view(report, level, unit_id, language) if level in report.levels else None
+        points.append((each, None if view is None else index_estimate(view, index)))
+    return tuple(points)
+
+
 def _headline(report: ScoreReport, level: str, unit_id: int, language: str) -> scoring.Estimate | None:
     if level not in report.levels:
         return None
@@ -307,6 +321,8 @@ def _comments(report: ScoreReport, level: str, unit_id: int, tree: OrgTree, limi
 class LevelComparison:
     report: ScoreReport
     level: str
+    #: The index compared (``overall``, an element or a criterion code, or ``satisfied`` for a rating).
+    index: str
     views: tuple[UnitView, ...]
     funnel: scoring.FunnelClassification | None
     curve: scoring.FunnelLimits | None
@@ -314,38 +330,61 @@ class LevelComparison:
     holm: scoring.Comparisons | None
     bh: scoring.Comparisons | None
 
+    def estimate(self, view: UnitView) -> scoring.Estimate | None:
+        return index_estimate(view, self.index)
+
+    def shrunk(self, view: UnitView) -> tuple[float, float] | None:
+        """The unit's shrunk estimate and its probability of being below the target."""
+        if self.shrinkage is None:
+            return None
+        labels = list(self.shrinkage.labels)
+        if view.unit.code not in labels:
+            return None
+        i = labels.index(view.unit.code)
+        return float(self.shrinkage.mean[i]), float(self.shrinkage.prob_below[i])
+
+
+def index_estimate(view: UnitView, index: str) -> scoring.Estimate | None:
+    for line in (view.overall, *view.elements, *view.criteria):
+        if line is not None and line.code == index:
+            return line.estimate
+    return view.extras.get(index)
+
 
 def compare_level(
-    report: ScoreReport, level: str, language: str, keep: Callable[[Unit], bool] | None = None
+    report: ScoreReport, level: str, language: str, keep: Callable[[Unit], bool] | None = None, index: str | None = None
 ) -> LevelComparison:
-    """Fair comparison of the units of ``level`` (those ``keep`` accepts): funnel plot around the target with
-    95% and 99.8% limits on the effective sample size, empirical-Bayes shrinkage with the probability of being
-    below target, and every pairwise difference with Holm and Benjamini–Hochberg adjusted p-values."""
+    """Fair comparison of the units of ``level`` (those ``keep`` accepts) on one index (default: the headline):
+    funnel plot around the target with 95% and 99.8% limits on the effective sample size, empirical-Bayes
+    shrinkage with the probability of being below target, and every pairwise difference with Holm and
+    Benjamini–Hochberg adjusted p-values."""
+    index = index or ("overall" if report.kind == "sipas" else "satisfied" if report.kind == "rating" else "points")
+    candidates = sorted(report.respondents.get(level, {}))
     views = tuple(
         v
-        for v in (unit_view(report, level, unit_id, language) for unit_id in sorted(report.respondents.get(level, {})))
+        for v in (unit_view(report, level, unit_id, language) for unit_id in candidates)
         if v is not None and (keep is None or keep(v.unit))
     )
     usable = [
-        v for v in views if v.headline is not None and math.isfinite(v.headline.estimate) and v.headline.n_eff > 0
+        v for v in views if (e := index_estimate(v, index)) is not None and math.isfinite(e.estimate) and e.n_eff > 0
     ]
     funnel = curve = shrinkage = holm = bh = None
     target = report.settings.target
-    if report.kind != "case" and len(usable) >= 2:
+    if index != "points" and len(usable) >= 2:
         names = [v.unit.code for v in usable]
-        y = np.array([v.headline.estimate for v in usable])
-        n = np.maximum(np.array([v.headline.n_eff for v in usable]), 1.0)
+        estimates = [index_estimate(v, index) for v in usable]
+        y = np.array([e.estimate for e in estimates])
+        n = np.maximum(np.array([e.n_eff for e in estimates]), 1.0)
         funnel = scoring.classify_funnel(y, n, target, labels=names)
         curve = scoring.funnel_curve(max(1.0, n.min() / 1.5), n.max() * 1.5, target, adjustment="none")
         try:
             shrinkage = scoring.beta_binomial_shrinkage(y * n, n, names, target=target)
         except ValueError:
             shrinkage = None  # every unit at 0% or at 100%: nothing to shrink towards
-        name = "overall" if report.kind == "sipas" else "satisfied"
-        scores = report.main
-        ids = [v.unit.id for v in usable]
-        cov = scores.joint_covariance(level, name, ids)
-        df = np.array([v.headline.df for v in usable], dtype=float)
-        holm = scoring.compare_pairs(y, cov, df, names, adjust="holm", level=report.settings.confidence, df_per="unit")
-        bh = scoring.compare_pairs(y, cov, df, names, adjust="bh", level=report.settings.confidence, df_per="unit")
-    return LevelComparison(report, level, views, funnel, curve, shrinkage, holm, bh)
+        scores = report.main if index in report.main[level].names else report.extra
+        cov = scores.joint_covariance(level, index, [v.unit.id for v in usable])
+        df = np.maximum(np.array([e.df for e in estimates], dtype=float), 1.0)  # one respondent: df 0 → 1
+        confidence = report.settings.confidence
+        holm = scoring.compare_pairs(y, cov, df, names, adjust="holm", level=confidence, df_per="unit")
+        bh = scoring.compare_pairs(y, cov, df, names, adjust="bh", level=confidence, df_per="unit")
+    return LevelComparison(report, level, index, views, funnel, curve, shrinkage, holm, bh)

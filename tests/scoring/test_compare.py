@@ -290,3 +290,13 @@ def test_docstring_examples():
     result = doctest.testmod(compare, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_rounding_below_zero_on_the_diagonal_counts_as_zero_variance():
+    from scoring._compare import compare_pairs as pairs
+
+    cov = np.array([[4e-4, 0.0], [0.0, -1e-21]])
+    result = pairs([0.85, 1.0], cov, 100, ["a", "b"])
+    assert result.se[0] == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="non-negative"):
+        pairs([0.85, 1.0], np.array([[4e-4, 0.0], [0.0, -1e-5]]), 100, ["a", "b"])

@@ -34,10 +34,10 @@ def test_sign_in_and_out(staff_app):
     client = staff_app.test_client()
     response = sign_in(client, MANAGER.email, MANAGER.password)
     assert response.status_code == 302 and response.headers["Location"].endswith("/agency/")
-    assert "Ủy ban nhân dân huyện Mộc Châu" in client.get("/agency/").get_data(as_text=True)
+    assert "Ủy ban nhân dân huyện Mộc Châu" in client.get("/agency/", follow_redirects=True).get_data(as_text=True)
     out = client.post("/auth/sign-out", data={"csrf_token": csrf_token(client)})
     assert out.status_code == 302
-    assert client.get("/agency/").status_code == 302
+    assert client.get("/auth/password").status_code == 302
     assert actions(staff_app)[-2:] == ["sign_in", "sign_out"]
 
 
@@ -131,7 +131,7 @@ def test_demo_accounts_sign_in_only_in_demo_mode(loaded_app):
 def test_deactivating_an_account_ends_its_sessions(staff_app):
     manager = staff_app.test_client()
     sign_in(manager, MANAGER.email, MANAGER.password)
-    assert manager.get("/agency/").status_code == 200
+    assert manager.get("/auth/password").status_code == 200
     office = staff_app.test_client()
     sign_in(office, OFFICE.email, OFFICE.password)
     with staff_app.app_context():
@@ -143,7 +143,7 @@ def test_deactivating_an_account_ends_its_sessions(staff_app):
         data={**hidden, "name": "manager", "role": "agency_manager", "scope": "agency:ubnd-moc-chau"},
     )
     assert saved.status_code == 302
-    assert manager.get("/agency/").status_code == 302
+    assert manager.get("/auth/password").status_code == 302
     assert sign_in(staff_app.test_client(), MANAGER.email, MANAGER.password).status_code == 401
     with staff_app.app_context():
         change = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user_changed"))
@@ -167,8 +167,8 @@ def test_password_change_ends_other_sessions(staff_app):
         data={**hidden, "current": MANAGER.password, "new": "a new passphrase", "repeat": "a new passphrase"},
     )
     assert changed.status_code == 302
-    assert laptop.get("/agency/").status_code == 200  # this session continues
-    assert phone.get("/agency/").status_code == 302  # the other one ended
+    assert laptop.get("/auth/password").status_code == 200  # this session continues
+    assert phone.get("/auth/password").status_code == 302  # the other one ended
     assert sign_in(staff_app.test_client(), MANAGER.email, "a new passphrase").status_code == 302
     assert "password_changed" in actions(staff_app)
 
@@ -181,7 +181,7 @@ def test_forms_without_a_csrf_token_are_refused(staff_app):
     assert client.post("/auth/sign-out").status_code == 400
     assert client.post("/agency/devices", data={"counter": "so-tu-phap-1"}).status_code == 400
     assert client.post("/office/users/1/reset").status_code == 400
-    assert client.get("/agency/").status_code == 200  # still signed in
+    assert client.get("/auth/password").status_code == 200  # still signed in
 
 
 def test_session_cookie_is_secure_httponly_and_samesite(loaded_app):
@@ -200,7 +200,7 @@ def test_session_cookie_is_secure_httponly_and_samesite(loaded_app):
     [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Expires=" in cookie  # the session ends after PERMANENT_SESSION_LIFETIME
-    assert client.get("/agency/", base_url="https://localhost").status_code == 200
+    assert client.get("/auth/password", base_url="https://localhost").status_code == 200
 
 
 def test_secure_cookies_are_on_unless_in_demo_mode(tmp_path):

@@ -38,3 +38,11 @@ def test_language_names_are_their_own():
     assert language_name("vi") == "Tiếng Việt"
     assert language_name("en") == "English"
     assert language_name("zz-unknown") == "zz-unknown"
+
+
+def test_differences_in_percentage_points():
+    from surveyapp.i18n import format_points
+
+    assert format_points(0.013, "vi") == "+1,3 điểm %"
+    assert format_points(-0.0026, "en") == "−0.3 pp"
+    assert format_points(None) == "–"
