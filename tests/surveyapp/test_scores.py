@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
+from surveyapp.audit import service as audit
 from surveyapp.audit.models import AuditEntry
 from surveyapp.db import db
 from surveyapp.organisation.models import Agency, Counter, Field, ServiceVolume
@@ -17,6 +18,7 @@ from surveyapp.periods import LOCAL_ZONE, parse_period
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.responses.models import Response
 from surveyapp.responses.service import Draft, record
+from surveyapp.scores import cache
 from surveyapp.scores.service import ScoringError, compute_scores
 from surveyapp.scores.settings import Settings, save_settings, settings_for
 
@@ -228,3 +230,18 @@ def test_cli_prints_scores_with_their_settings(loaded_app, scored):
     assert saved.exit_code == 0 and "2026-Q3 v1" in saved.output
     shown = runner.invoke(args=["scoring-settings", "--period", "2026-Q3"])
     assert "target 80%" in shown.output
+
+
+def test_cached_reports_stay_valid_until_their_period_changes(loaded_app, scored):
+    with loaded_app.app_context():
+        cache.clear()
+        q3 = cache.cached_scores(PERIOD)
+        q2 = cache.cached_scores(parse_period("2026-Q2"))
+        assert cache.cached_scores(PERIOD) is q3
+        add("so-tu-phap-1", {"access_info": 1}, when=dt.datetime(2026, 5, 3, 9, 0, tzinfo=LOCAL_ZONE))  # Q2
+        assert cache.cached_scores(PERIOD) is q3  # a new Q2 response leaves Q3 as it was
+        new_q2 = cache.cached_scores(parse_period("2026-Q2"))
+        assert new_q2 is not q2 and new_q2.responses == q2.responses + 1
+        audit.record("response_flag_confirmed", None, actor_label="test")
+        db.session.commit()
+        assert cache.cached_scores(PERIOD) is not q3  # reviews and settings changes are audited
