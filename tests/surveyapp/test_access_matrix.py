@@ -77,12 +77,16 @@ ENDPOINTS = [
     ("edit user", "GET", "/office/users/1", None, {"office"}),
     ("reset password", "POST", "/office/users/2/reset", None, {"office"}),
     ("audit log", "GET", "/office/audit", None, {"office"}),
+    ("scoring settings", "GET", "/office/settings", None, {"office"}),
+    ("save scoring settings", "POST", "/office/settings", None, {"office"}),
 ]
 
 
 def post_data(name: str, counter: str) -> dict:
     if name == "enrol":
         return {"counter": counter, "label": "tablet"}
+    if name == "save scoring settings":
+        return {"period": "2026-Q3", "target": "90", "confidence": "0.95", "method": "beta", "weighting": "none"}
     if name == "create user":
         return {
             "email": f"new-{uuid.uuid4().hex[:6]}@test.vn",

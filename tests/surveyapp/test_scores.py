@@ -21,28 +21,65 @@ from surveyapp.responses.service import Draft, record
 from surveyapp.scores import cache
 from surveyapp.scores.service import ScoringError, compute_scores
 from surveyapp.scores.settings import Settings, save_settings, settings_for
+from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
 PERIOD = parse_period("2026-Q3")
 WHEN = dt.datetime(2026, 8, 10, 9, 0, tzinfo=LOCAL_ZONE)
 CRITERIA = [
-    "access_info", "access_signs", "access_clean", "access_equipment", "procedure_posted", "procedure_documents",
-    "procedure_fees", "procedure_time", "staff_polite", "staff_prompt", "staff_guidance", "staff_rules",
-    "staff_attentive", "result_on_time", "result_accurate", "result_fair", "feedback_channel", "feedback_handled",
+    "access_info",
+    "access_signs",
+    "access_clean",
+    "access_equipment",
+    "procedure_posted",
+    "procedure_documents",
+    "procedure_fees",
+    "procedure_time",
+    "staff_polite",
+    "staff_prompt",
+    "staff_guidance",
+    "staff_rules",
+    "staff_attentive",
+    "result_on_time",
+    "result_accurate",
+    "result_fair",
+    "feedback_channel",
+    "feedback_handled",
     "feedback_notified",
 ]
-ELEMENTS = {"access": CRITERIA[0:4], "procedure": CRITERIA[4:8], "staff": CRITERIA[8:13], "result": CRITERIA[13:16],
-            "feedback": CRITERIA[16:19]}
+ELEMENTS = {
+    "access": CRITERIA[0:4],
+    "procedure": CRITERIA[4:8],
+    "staff": CRITERIA[8:13],
+    "result": CRITERIA[13:16],
+    "feedback": CRITERIA[16:19],
+}
 #: counter → field of procedure given by the citizen (None: the counter's own)
-COUNTERS = {"ubnd-moc-chau-dat-dai": None, "ubnd-moc-chau-tu-phap": None, "ubnd-nt-moc-chau-1": "civil-status",
-            "so-tu-phap-1": None, "ubnd-mai-son-dat-dai": None}
+COUNTERS = {
+    "ubnd-moc-chau-dat-dai": None,
+    "ubnd-moc-chau-tu-phap": None,
+    "ubnd-nt-moc-chau-1": "civil-status",
+    "so-tu-phap-1": None,
+    "ubnd-mai-son-dat-dai": None,
+}
 
 
 def add(counter_code: str, answers: dict, field_code: str | None = None, when: dt.datetime = WHEN, **extra) -> None:
     counter = db.session.scalar(select(Counter).where(Counter.code == counter_code))
     field = db.session.scalar(select(Field).where(Field.code == field_code)) if field_code else None
-    record(Draft(uuid=uuid.uuid4(), counter=counter, version=current_version(counter.instrument_code),
-                 answers=answers, language="vi", field=field, started_at=when - dt.timedelta(minutes=2),
-                 submitted_at=when, **extra), 2000)
+    record(
+        Draft(
+            uuid=uuid.uuid4(),
+            counter=counter,
+            version=current_version(counter.instrument_code),
+            answers=answers,
+            language="vi",
+            field=field,
+            started_at=when - dt.timedelta(minutes=2),
+            submitted_at=when,
+            **extra,
+        ),
+        2000,
+    )
 
 
 @pytest.fixture
@@ -53,8 +90,10 @@ def scored(loaded_app):
     with loaded_app.app_context():
         for i in range(70):
             counter = list(COUNTERS)[i % len(COUNTERS)]
-            answers = {c: (None if rng.random() < 0.1 else int(rng.choice([2, 3, 4, 5], p=[.1, .1, .4, .4])))
-                       for c in CRITERIA}
+            answers = {
+                c: (None if rng.random() < 0.1 else int(rng.choice([2, 3, 4, 5], p=[0.1, 0.1, 0.4, 0.4])))
+                for c in CRITERIA
+            }
             answers["harassment"] = "yes" if i % 10 == 0 else "no"
             add(counter, answers, COUNTERS[counter])
             answers_given.append((counter, answers))
@@ -101,14 +140,17 @@ def test_units_roll_up_the_organisation_tree(loaded_app, scored):
         assert province["respondents"] == 70
         mine = [a for c, a in scored if c in ("ubnd-moc-chau-dat-dai", "ubnd-moc-chau-tu-phap", "ubnd-nt-moc-chau-1")]
         assert districts["moc-chau"]["estimates"]["procedure_fees"].estimate == pytest.approx(
-            share(mine, "procedure_fees"))
+            share(mine, "procedure_fees")
+        )
 
 
 def test_flagged_responses_are_left_out_and_counted(loaded_app, scored):
     with loaded_app.app_context():
         target = db.session.scalars(
-            select(Response.id).join(Counter)
-            .where(Counter.code == "so-tu-phap-1", Response.submitted_at >= PERIOD.start).order_by(Response.id)
+            select(Response.id)
+            .join(Counter)
+            .where(Counter.code == "so-tu-phap-1", Response.submitted_at >= PERIOD.start)
+            .order_by(Response.id)
         ).all()[:4]
         db.session.execute(update(Response).where(Response.id.in_(target)).values(status="flagged"))
         db.session.commit()
@@ -121,15 +163,24 @@ def test_flagged_responses_are_left_out_and_counted(loaded_app, scored):
 
 
 def test_base_weights_make_agencies_count_by_their_case_files(loaded_app, scored):
-    agency_of = {"ubnd-moc-chau-dat-dai": "ubnd-moc-chau", "ubnd-moc-chau-tu-phap": "ubnd-moc-chau",
-                 "ubnd-nt-moc-chau-1": "ubnd-nt-moc-chau", "so-tu-phap-1": "so-tu-phap",
-                 "ubnd-mai-son-dat-dai": "ubnd-mai-son"}
+    agency_of = {
+        "ubnd-moc-chau-dat-dai": "ubnd-moc-chau",
+        "ubnd-moc-chau-tu-phap": "ubnd-moc-chau",
+        "ubnd-nt-moc-chau-1": "ubnd-nt-moc-chau",
+        "so-tu-phap-1": "so-tu-phap",
+        "ubnd-mai-son-dat-dai": "ubnd-mai-son",
+    }
     with loaded_app.app_context():
         report = compute_scores(PERIOD, settings=Settings(weighting="base"))
         numerator = denominator = 0.0
         for agency in set(agency_of.values()):
-            volume = sum(db.session.scalars(select(ServiceVolume.cases).join(Agency)
-                                            .where(Agency.code == agency, ServiceVolume.period == "2026-Q3")))
+            volume = sum(
+                db.session.scalars(
+                    select(ServiceVolume.cases)
+                    .join(Agency)
+                    .where(Agency.code == agency, ServiceVolume.period == "2026-Q3")
+                )
+            )
             mine = [a["access_clean"] for c, a in scored if agency_of[c] == agency]
             weight = volume / len(mine)  # w = N_a / n_a for every respondent of the agency
             numerator += weight * sum(v is not None and v >= 4 for v in mine)
@@ -177,8 +228,17 @@ def test_rating_and_case_evaluation(loaded_app):
         for value in (3, 3, 2, 1, 2):
             add("ubnd-quynh-nhai-tong-hop", {"rating": value}, "land")
         points = [(2, 2, 2, 2, 2, 2, 2, None, 2), (1, 1, 0, 1, 1, 1, 1, 1, 1), (0, 0, 0, 0, 0, 0, 0, 0, 0)]
-        codes = ["total_time", "stage_time", "contacts", "agencies", "submission", "disclosure", "attitude",
-                 "feedback", "result"]
+        codes = [
+            "total_time",
+            "stage_time",
+            "contacts",
+            "agencies",
+            "submission",
+            "disclosure",
+            "attitude",
+            "feedback",
+            "result",
+        ]
         for row in points:
             add("so-tu-phap-2", dict(zip(codes, row, strict=True)))
         rating = compute_scores(PERIOD, "rating", settings=Settings(weighting="none"))
@@ -213,15 +273,17 @@ def test_cli_prints_scores_with_their_settings(loaded_app, scored):
     assert "70 responses scored, 0 flagged left out" in table.output
     assert "Settings: target 90%, 95% intervals (beta), weighting none" in table.output
     assert "moc-chau" in table.output
-    as_json = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "json",
-                                  "--weighting", "none"])
+    as_json = runner.invoke(
+        args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "json", "--weighting", "none"]
+    )
     data = json.loads(as_json.output)
     assert data["settings"]["target"] == 0.9 and data["versions"] == ["sipas v1"]
     assert {u["code"] for u in data["units"]} == {"ubnd-moc-chau", "ubnd-nt-moc-chau", "so-tu-phap", "ubnd-mai-son"}
     unit = next(u for u in data["units"] if u["code"] == "so-tu-phap")
     assert unit["indices"]["overall"]["decision"] in ("met", "not_met", "inconclusive")
-    as_csv = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "csv",
-                                 "--weighting", "none"])
+    as_csv = runner.invoke(
+        args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "csv", "--weighting", "none"]
+    )
     assert as_csv.output.splitlines()[0].startswith("period,instrument,versions,settings,level,unit,name")
     assert len(as_csv.output.splitlines()) == 1 + 4 * (19 + 5 + 1 + 3)
     bad = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "galaxy"])
@@ -245,3 +307,42 @@ def test_cached_reports_stay_valid_until_their_period_changes(loaded_app, scored
         audit.record("response_flag_confirmed", None, actor_label="test")
         db.session.commit()
         assert cache.cached_scores(PERIOD) is not q3  # reviews and settings changes are audited
+
+
+def test_office_sets_a_period_target_on_the_web(loaded_app):
+    create_accounts(loaded_app, "office")
+    client = loaded_app.test_client()
+    sign_in(client, ACCOUNTS["office"].email, ACCOUNTS["office"].password)
+    token = csrf_token(client, "/office/settings")
+    saved = client.post(
+        "/office/settings",
+        data={
+            "csrf_token": token,
+            "period": "2026-Q3",
+            "target": "92.5",
+            "confidence": "0.9",
+            "method": "wilson",
+            "weighting": "base",
+            "note": "Mục tiêu năm 2026",
+        },
+    )
+    assert saved.status_code == 302
+    bad = client.post(
+        "/office/settings",
+        data={
+            "csrf_token": token,
+            "period": "2026-Q9",
+            "target": "150",
+            "confidence": "0.9",
+            "method": "beta",
+            "weighting": "none",
+        },
+    )
+    assert bad.status_code == 422
+    page = client.get("/office/settings").get_data(as_text=True)
+    assert "2026-Q3" in page and "92,5%" in page and "Mục tiêu năm 2026" in page
+    with loaded_app.app_context():
+        current = settings_for("2026-Q3")
+        assert (current.target, current.confidence, current.method, current.weighting) == (0.925, 0.9, "wilson", "base")
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "settings_changed"))
+        assert entry.actor == ACCOUNTS["office"].email and entry.details["target_share"] == 0.925

@@ -1,0 +1,68 @@
+"""Scoring settings per period, set by the reform office: every save is a new, audited version."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, DecimalField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from surveyapp.auth.access import requires
+from surveyapp.auth.roles import Action
+from surveyapp.db import db
+from surveyapp.office import bp
+from surveyapp.scores.models import EVERY_PERIOD, METHODS, WEIGHTINGS, ScoringSettings
+from surveyapp.scores.settings import save_settings, settings_for
+
+
+class SettingsForm(FlaskForm):
+    period = StringField(
+        _l("Period"),
+        validators=[Optional(), Regexp(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", message=_l("A year, quarter or month."))],
+        description=_l("Leave empty for every period without settings of its own."),
+    )
+    target = DecimalField(_l("Target (%)"), places=1, validators=[InputRequired(), NumberRange(min=1, max=99.9)])
+    confidence = SelectField(
+        _l("Confidence"), choices=[SelectChoice("0.9", "90%"), SelectChoice("0.95", "95%"), SelectChoice("0.99", "99%")]
+    )
+    method = SelectField(_l("Interval method"), choices=[SelectChoice(m, m) for m in METHODS])
+    weighting = SelectField(_l("Respondent weights"), choices=[SelectChoice(w, w) for w in WEIGHTINGS])
+    include_flagged = BooleanField(_l("Count responses flagged as produced rather than given"))
+    note = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)])
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires(Action.MANAGE_TARGETS)
+def settings():
+    form = SettingsForm()
+    status = 200
+    if request.method == "GET":
+        current = settings_for(EVERY_PERIOD)
+        form.target.data = round(current.target * 100, 1)
+        form.confidence.data = str(current.confidence)
+        form.method.data, form.weighting.data = current.method, current.weighting
+        form.include_flagged.data = not current.exclude_flagged
+    elif form.validate_on_submit():
+        row = save_settings(
+            form.period.data or None,
+            current_user,
+            target=float(form.target.data) / 100,
+            confidence=float(form.confidence.data),
+            method=form.method.data,
+            weighting=form.weighting.data,
+            exclude_flagged=not form.include_flagged.data,
+            note=form.note.data or None,
+        )
+        db.session.commit()
+        flash(_("Settings %(period)s v%(version)d saved.", period=row.period, version=row.version), "info")
+        return redirect(url_for(".settings"))
+    else:
+        status = 422
+    history = db.session.scalars(
+        select(ScoringSettings).order_by(ScoringSettings.period, ScoringSettings.version.desc())
+    ).all()
+    return render_template("office/settings.html", form=form, history=history), status
