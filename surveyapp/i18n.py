@@ -40,10 +40,17 @@ def select_locale() -> str:
     return resolve_language(request.args.get("lang"))
 
 
+#: Decimal marks of the interface languages, so that the commonest formatting needs no locale lookup.
+DECIMAL_MARK = {"vi": ",", "en": "."}
+
+
 def format_percent(value: float | None, language: str = "vi", digits: int = 1) -> str:
     """``0.912`` → ``91,2%`` in Vietnamese, ``91.2%`` in English; ``None`` or NaN → an en dash."""
     if value is None or value != value:
         return "–"
+    mark = DECIMAL_MARK.get(language)
+    if mark is not None and abs(value) < 10:
+        return f"{value * 100:.{digits}f}".replace(".", mark) + "%"
     number = format_decimal(value * 100, format=f"0.{'0' * digits}" if digits else "0", locale=language)
     return f"{number}%"
 

@@ -148,9 +148,13 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
         return tree.contains(scope, probe) and tree.contains(current_user.scope, probe)
 
     comparisons = []
+    scope_key = (kind, found.id, current_user.scope)
     if view is not None:
         for comparison_level in _comparison_levels(kind, level, report.levels):
-            comparison = compare_level(report, comparison_level, language, inside, index)
+            comparison = report.derive(
+                ("comparison", comparison_level, language, index, scope_key),
+                lambda lv=comparison_level: compare_level(report, lv, language, inside, index),
+            )
             if comparison.views:
                 comparisons.append((comparison_level, comparison))
     charts = {}
@@ -173,7 +177,10 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
                 v.unit.code: url_for(".unit", kind=v.unit.kind, code=v.unit.code, **_args(choices))
                 for v in comparison.views
             }
-            charts[f"funnel_{lv}"] = dashboard.funnel(comparison, hrefs, language, names.get(index, index))
+            charts[f"funnel_{lv}"] = report.derive(
+                ("funnel", lv, language, index, scope_key, tuple(sorted(hrefs.items()))),
+                lambda c=comparison, h=hrefs: dashboard.funnel(c, h, language, names.get(index, index)),
+            )
     return {
         "kind": kind,
         "unit": found,

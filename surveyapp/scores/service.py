@@ -81,6 +81,14 @@ class ScoreReport:
     #: The scored responses and their domain codes, for further counts (e.g. "what should improve").
     arrays: ResponseArrays | None = field(default=None, repr=False)
     domains: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: Results derived from this report (comparisons, charts), kept as long as the report is.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def derive(self, key: tuple, compute):
+        """``compute()`` once per ``key`` for this report."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
     @property
     def names(self) -> tuple[str, ...]:
