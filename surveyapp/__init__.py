@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from surveyapp import agency, api, auth, cli, errors, i18n, kiosk, office
+from surveyapp import agency, api, auth, cli, errors, i18n, kiosk, office, operations
 from surveyapp import models as models  # every table registered with the metadata, for migrations
 from surveyapp.auth.session import configure_login
 from surveyapp.config import PROJECT_ROOT, DefaultConfig, database_url_from_env, instance_secret_key
@@ -36,6 +36,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'surveyapp.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
+        if not (app.config["DEMO_MODE"] or app.testing):
+            raise RuntimeError(
+                "SURVEYAPP_SECRET_KEY must be set outside demo mode: it signs sessions and CSRF tokens. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not app.config["DEMO_MODE"]
@@ -47,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     i18n.init_app(app)
+    operations.init_app(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     for blueprint in (kiosk.bp, auth.bp, agency.bp, office.bp, api.bp):

@@ -54,6 +54,9 @@ class DefaultConfig:
     #: Where rate-limit counters live: ``memory://`` for one process, ``redis://127.0.0.1:6379`` for several.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: ``json`` for one JSON line per request (production); anything else leaves Flask's logging as it is.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
     #: Free-text comments are shown only for groups of at least this many responses (anonymity).
     MIN_GROUP_SIZE = 5
     #: Longest free-text comment kept, in characters.
