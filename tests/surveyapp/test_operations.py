@@ -9,12 +9,13 @@ import shutil
 import sqlite3
 import subprocess
 import uuid
-from pathlib import Path
+from contextlib import closing
 
 import pytest
 import sqlalchemy as sa
 
 from surveyapp import create_app
+from surveyapp.db import db
 from tests.conftest import POSTGRES_URL
 
 
@@ -58,6 +59,8 @@ def test_json_request_logs_carry_no_client_address(database_url, restore_logging
     [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
     assert (line["request_id"], line["path"], line["status"], line["message"]) == ("abc123", "/healthz", 200, "request")
     assert "203.0.113.9" not in stream.getvalue()
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _responses(url: str) -> set[str]:
@@ -77,7 +80,8 @@ def test_backup_and_restore_bring_back_every_response(app, backend, database_url
         copy = tmp_path / "backup.sqlite3"
         result = runner.invoke(args=["backup", "--out", str(copy)])
         assert result.exit_code == 0, result.output
-        assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        with closing(sqlite3.connect(copy)) as check:
+            assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         restored = tmp_path / "restored.sqlite3"
         shutil.copyfile(copy, restored)
         assert _responses(f"sqlite:///{restored}") == before
