@@ -36,30 +36,33 @@ def response_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Response))
 
 
+#: The 19 criteria of the shipped SIPAS questionnaire, in order.
+SIPAS_CRITERIA = [
+    "access_info",
+    "access_signs",
+    "access_clean",
+    "access_equipment",
+    "procedure_posted",
+    "procedure_documents",
+    "procedure_fees",
+    "procedure_time",
+    "staff_polite",
+    "staff_prompt",
+    "staff_guidance",
+    "staff_rules",
+    "staff_attentive",
+    "result_on_time",
+    "result_accurate",
+    "result_fair",
+    "feedback_channel",
+    "feedback_handled",
+    "feedback_notified",
+]
+
+
 #: A complete, valid set of answers to the shipped SIPAS questionnaire, as form fields.
 def sipas_form_answers(value: int = 5) -> dict[str, str | list[str]]:
-    criteria = [
-        "access_info",
-        "access_signs",
-        "access_clean",
-        "access_equipment",
-        "procedure_posted",
-        "procedure_documents",
-        "procedure_fees",
-        "procedure_time",
-        "staff_polite",
-        "staff_prompt",
-        "staff_guidance",
-        "staff_rules",
-        "staff_attentive",
-        "result_on_time",
-        "result_accurate",
-        "result_fair",
-        "feedback_channel",
-        "feedback_handled",
-        "feedback_notified",
-    ]
-    answers: dict[str, str | list[str]] = {f"q-{code}": str(value) for code in criteria}
+    answers: dict[str, str | list[str]] = {f"q-{code}": str(value) for code in SIPAS_CRITERIA}
     answers.update({"q-overall": str(value), "q-harassment": "no", "q-informal_payment": "no"})
     answers["q-improve"] = ["online", "faster"]
     return answers

@@ -21,31 +21,12 @@ from surveyapp.responses.service import Draft, record
 from surveyapp.scores import cache
 from surveyapp.scores.service import ScoringError, compute_scores
 from surveyapp.scores.settings import Settings, save_settings, settings_for
+from tests.helpers import SIPAS_CRITERIA
 from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
 PERIOD = parse_period("2026-Q3")
 WHEN = dt.datetime(2026, 8, 10, 9, 0, tzinfo=LOCAL_ZONE)
-CRITERIA = [
-    "access_info",
-    "access_signs",
-    "access_clean",
-    "access_equipment",
-    "procedure_posted",
-    "procedure_documents",
-    "procedure_fees",
-    "procedure_time",
-    "staff_polite",
-    "staff_prompt",
-    "staff_guidance",
-    "staff_rules",
-    "staff_attentive",
-    "result_on_time",
-    "result_accurate",
-    "result_fair",
-    "feedback_channel",
-    "feedback_handled",
-    "feedback_notified",
-]
+CRITERIA = SIPAS_CRITERIA
 ELEMENTS = {
     "access": CRITERIA[0:4],
     "procedure": CRITERIA[4:8],
