@@ -54,6 +54,20 @@ class DefaultConfig:
     #: Where rate-limit counters live: ``memory://`` for one process, ``redis://127.0.0.1:6379`` for several.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Integrity flags (see surveyapp/integrity/rules.py). A response is flagged when its source (a device, or
+    #: a counter's browser kiosk or phone page) sent FLAG_BURST_COUNT or more within FLAG_BURST_SECONDS; the
+    #: same answers FLAG_REPEAT_COUNT times within FLAG_REPEAT_SECONDS (patterns of at least
+    #: FLAG_REPEAT_MIN_ANSWERS answers); it took less than FLAG_SECONDS_PER_ANSWER per answered question; it
+    #: came more than FLAG_HOURS_GRACE_MINUTES outside the counter's opening hours; or the honeypot was filled.
+    FLAG_BURST_COUNT = 5
+    FLAG_BURST_SECONDS = 120
+    FLAG_REPEAT_COUNT = 3
+    FLAG_REPEAT_SECONDS = 900
+    FLAG_REPEAT_MIN_ANSWERS = 5
+    FLAG_SECONDS_PER_ANSWER = 1.0
+    FLAG_HOURS_GRACE_MINUTES = 30
+    #: Recent responses of the source read per submission, at most (keeps flagging cheap at any volume).
+    FLAG_SCAN_LIMIT = 60
     #: Free-text comments are shown only for groups of at least this many responses (anonymity).
     MIN_GROUP_SIZE = 5
     #: Longest free-text comment kept, in characters.

@@ -168,6 +168,8 @@ def _response(
         "field_id": field_id,
         "language": language,
         "channel": "kiosk",
+        "device_id": None,
+        "partial": False,
         "started_at": submitted - duration,
         "submitted_at": submitted,
         "received_at": submitted,

@@ -20,6 +20,7 @@ from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
 from surveyapp.devices.service import authenticate, hash_token
 from surveyapp.extensions import csrf, limiter
+from surveyapp.integrity.rules import FlagRules
 from surveyapp.organisation.models import Field
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
@@ -143,10 +144,14 @@ def submit_response():
         started_at=_time(body["started_at"], "started_at"),
         submitted_at=_time(body["submitted_at"], "submitted_at"),
         case_code=body.get("case_code"),
+        device=device,
+        partial=body.get("partial", False),
+        honeypot=bool(body.get("honeypot")),
     )
     _seen(device, body.get("queue_length"))  # committed with the response, in one transaction
+    device.last_sync_at = device.last_seen_at
     try:
-        recorded = record(draft, current_app.config["COMMENT_MAX_LENGTH"])
+        recorded = record(draft, current_app.config["COMMENT_MAX_LENGTH"], FlagRules.from_config(current_app.config))
     except ConflictError as exc:
         raise ApiError(409, "conflict", exc.message, exc.where) from exc
     except SubmissionError as exc:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as HttpResponse
 from surveyapp.db import db, utcnow
 from surveyapp.extensions import csrf
 from surveyapp.i18n import resolve_language
+from surveyapp.integrity.rules import FlagRules
 from surveyapp.kiosk import bp
 from surveyapp.kiosk.forms import SKIP, answers_from, build_form_class, field_name
 from surveyapp.organisation.models import Counter, Field
@@ -96,9 +97,10 @@ def survey(code: str):
                 field=field,
                 started_at=started_at,
                 submitted_at=utcnow(),
+                honeypot=bool(form.contact.data),
             )
             try:
-                record(draft, limit)
+                record(draft, limit, FlagRules.from_config(current_app.config))
             except ConflictError:
                 abort(409, description=_("These answers were already sent with different content."))
             except SubmissionError as exc:

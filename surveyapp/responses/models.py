@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.db import BigId, UTCDateTime, db, utcnow
@@ -36,6 +36,8 @@ class Response(db.Model):
         Index("ix_response_version_submitted", "questionnaire_version_id", "submitted_at"),
         Index("ix_response_agency_submitted", "agency_id", "submitted_at"),
         Index("ix_response_counter_submitted", "counter_id", "submitted_at"),
+        Index("ix_response_device_submitted", "device_id", "submitted_at"),
+        Index("ix_response_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -50,6 +52,11 @@ class Response(db.Model):
     #: Language the questionnaire was answered in.
     language: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(16), default="kiosk")
+    #: The enrolled tablet that sent it (``None`` for the browser kiosk, the phone page and imports).
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    #: Sent by a kiosk that reset before the citizen finished (devices whose policy is to submit partials):
+    #: required questions may be unanswered. Scores leave partial responses out.
+    partial: Mapped[bool] = mapped_column(default=False, server_default=false())
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: When the server stored it (differs from ``submitted_at`` for answers queued offline).
