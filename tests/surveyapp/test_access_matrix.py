@@ -74,6 +74,7 @@ ENDPOINTS = [
     ("edit user", "GET", "/office/users/1", None, {"office"}),
     ("reset password", "POST", "/office/users/2/reset", None, {"office"}),
     ("audit log", "GET", "/office/audit", None, {"office"}),
+    ("flagged responses", "GET", "/office/flags", None, {"office"}),
 ]
 
 

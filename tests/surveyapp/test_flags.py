@@ -11,6 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from surveyapp.audit.models import AuditEntry
 from surveyapp.db import db, utcnow
 from surveyapp.devices.service import enrol
 from surveyapp.integrity.models import ResponseFlag
@@ -22,6 +23,7 @@ from surveyapp.questionnaires.loader import current_version
 from surveyapp.responses.models import Response
 from surveyapp.responses.service import Draft, record
 from tests.helpers import form_of, sipas_form_answers
+from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
 RULES = FlagRules()
 COUNTER = "so-tu-phap-1"  # open Monday to Friday 07:00–11:30 and 13:30–17:00, Saturday 07:30–11:30
@@ -197,3 +199,39 @@ def test_flags_can_be_switched_off_by_configuration(loaded_app):
         for i in range(6):
             send(utcnow() - dt.timedelta(seconds=i), seconds=1, rules=lenient)
         assert all(not r for r in reasons().values())
+
+
+def test_the_reform_office_confirms_or_clears_and_the_review_is_audited(loaded_app):
+    create_accounts(loaded_app, "office", "area")
+    with loaded_app.app_context():
+        first = send(last_monday(9), seconds=3)
+        second = send(last_monday(10), seconds=4)
+        genuine = send(last_monday(11), seconds=90)
+        ids = [str(r.uuid) for r in (first, second, genuine)]
+    area = loaded_app.test_client()
+    sign_in(area, ACCOUNTS["area"].email, ACCOUNTS["area"].password)
+    assert area.get("/office/flags").status_code == 403
+    office = loaded_app.test_client()
+    sign_in(office, ACCOUNTS["office"].email, ACCOUNTS["office"].password)
+    page = office.get("/office/flags").get_data(as_text=True)
+    assert ids[0] in page and ids[1] in page and ids[2] not in page
+    assert "completed in 3 s, at least 22 s expected" in page
+    token = csrf_token(office, "/office/flags")
+    assert office.post(f"/office/flags/{ids[0]}", data={"csrf_token": token, "decision": "confirm"}).status_code == 302
+    assert office.post(f"/office/flags/{ids[1]}", data={"csrf_token": token, "decision": "clear"}).status_code == 302
+    assert office.post(f"/office/flags/{ids[2]}", data={"csrf_token": token, "decision": "clear"}).status_code == 409
+    assert office.post(f"/office/flags/{ids[1]}", data={"csrf_token": token, "decision": "delete"}).status_code == 400
+    assert (
+        office.post(f"/office/flags/{uuid.uuid4()}", data={"csrf_token": token, "decision": "clear"}).status_code == 404
+    )
+    with loaded_app.app_context():
+        statuses = dict(db.session.execute(select(Response.uuid, Response.status)).all())
+        assert [statuses[uuid.UUID(i)] for i in ids] == ["excluded", "ok", "ok"]
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("flag_%"))).all()
+        assert [(e.action, e.actor, e.target, e.details["after"], e.details["reasons"]) for e in entries] == [
+            ("flag_confirmed", ACCOUNTS["office"].email, f"response:{ids[0]}", "excluded", ["too_fast"]),
+            ("flag_cleared", ACCOUNTS["office"].email, f"response:{ids[1]}", "ok", ["too_fast"]),
+        ]
+        assert db.session.scalar(select(db.func.count()).select_from(ResponseFlag)) == 2  # flags are history
+    cleared = office.get("/office/flags?status=ok").get_data(as_text=True)
+    assert ids[1] in cleared and ids[2] not in cleared
