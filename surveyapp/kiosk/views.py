@@ -22,7 +22,7 @@ from surveyapp.questionnaires.models import QuestionnaireVersion
 from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
 
 
-def _counter(code: str) -> Counter:
+def counter_or_404(code: str) -> Counter:
     counter = db.session.scalar(select(Counter).where(Counter.code == code))
     if counter is None:
         abort(404, description=_("There is no service counter with the code %(code)s.", code=code))
@@ -31,11 +31,16 @@ def _counter(code: str) -> Counter:
     return counter
 
 
-def _version(counter: Counter) -> QuestionnaireVersion:
+def version_or_503(counter: Counter) -> QuestionnaireVersion:
     version = current_version(counter.instrument_code)
     if version is None:
         abort(503, description=_("The questionnaire for this counter has not been loaded yet."))
     return version
+
+
+def fields_to_choose(counter: Counter) -> list[Field]:
+    """The fields of procedure a citizen chooses from on the welcome screen (none when the counter has one)."""
+    return [] if counter.field else list(db.session.scalars(select(Field).order_by(Field.id)))
 
 
 def _language(version: QuestionnaireVersion) -> str:
@@ -45,10 +50,10 @@ def _language(version: QuestionnaireVersion) -> str:
 
 @bp.get("/<code>")
 def welcome(code: str):
-    counter = _counter(code)
-    version = _version(counter)
+    counter = counter_or_404(code)
+    version = version_or_503(counter)
     language = _language(version)
-    fields = [] if counter.field else db.session.scalars(select(Field).order_by(Field.id)).all()
+    fields = fields_to_choose(counter)
     return render_template(
         "kiosk/welcome.html",
         counter=counter,
@@ -62,8 +67,8 @@ def welcome(code: str):
 @bp.route("/<code>/survey", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead of losing them
 def survey(code: str):
-    counter = _counter(code)
-    version = _version(counter)
+    counter = counter_or_404(code)
+    version = version_or_503(counter)
     language = _language(version)
     questionnaire = version.definition
     field = counter.field or _chosen_field()
@@ -157,8 +162,8 @@ def _attach_error(form, questionnaire, exc: SubmissionError) -> str | None:
 
 @bp.get("/<code>/thanks")
 def thanks(code: str):
-    counter = _counter(code)
-    version = _version(counter)
+    counter = counter_or_404(code)
+    version = version_or_503(counter)
     language = _language(version)
     return render_template(
         "kiosk/thanks.html",
