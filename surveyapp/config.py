@@ -81,6 +81,8 @@ class DefaultConfig:
     FLAG_HOURS_GRACE_MINUTES = 30
     #: Recent responses of the source read per submission, at most (keeps flagging cheap at any volume).
     FLAG_SCAN_LIMIT = 60
+    #: The satisfaction target that scores are judged against (Sơn La: 90%).
+    SCORE_TARGET = 0.90
     #: Free-text comments are shown only for groups of at least this many responses (anonymity).
     MIN_GROUP_SIZE = 5
     #: Longest free-text comment kept, in characters.
