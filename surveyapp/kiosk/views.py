@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as HttpResponse
 
 from surveyapp.db import db, utcnow
-from surveyapp.extensions import csrf
+from surveyapp.extensions import csrf, limiter, remote_address
 from surveyapp.i18n import resolve_language
 from surveyapp.integrity.rules import FlagRules
 from surveyapp.kiosk import bp
@@ -48,8 +48,19 @@ def _language(version: QuestionnaireVersion) -> str:
     return g.language
 
 
-@bp.get("/<code>")
-def welcome(code: str):
+def _phone_limit() -> str:
+    return current_app.config["PHONE_SUBMIT_LIMIT"]
+
+
+def _not_a_phone_post() -> bool:
+    return request.method != "POST" or (request.view_args or {}).get("channel") != "phone"
+
+
+# The same pages serve the kiosk tablet (channel "kiosk") and a citizen's phone that scanned the counter's QR
+# code (channel "phone", at /k/<code>/phone...). Phones are rate-limited per network address.
+@bp.get("/<code>", defaults={"channel": "kiosk"})
+@bp.get("/<code>/phone", defaults={"channel": "phone"})
+def welcome(code: str, channel: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
     language = _language(version)
@@ -61,19 +72,22 @@ def welcome(code: str):
         language=language,
         languages=[code for code in current_app.config["LANGUAGES"] if code in version.definition.languages],
         fields=fields,
+        channel=channel,
     )
 
 
-@bp.route("/<code>/survey", methods=["GET", "POST"])
+@bp.route("/<code>/survey", methods=["GET", "POST"], defaults={"channel": "kiosk"})
+@bp.route("/<code>/phone/survey", methods=["GET", "POST"], defaults={"channel": "phone"})
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead of losing them
-def survey(code: str):
+@limiter.limit(_phone_limit, key_func=remote_address, exempt_when=_not_a_phone_post)
+def survey(code: str, channel: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
     language = _language(version)
     questionnaire = version.definition
     field = counter.field or _chosen_field()
     if field is None and request.method == "GET":
-        return redirect(url_for(".welcome", code=code, lang=language))
+        return redirect(url_for(".welcome", code=code, lang=language, channel=channel))
     if field is None:
         abort(400, description=_("The field of procedure is missing or unknown."))
 
@@ -102,6 +116,7 @@ def survey(code: str):
                 field=field,
                 started_at=started_at,
                 submitted_at=utcnow(),
+                channel=channel,
                 honeypot=bool(form.contact.data),
             )
             try:
@@ -112,7 +127,7 @@ def survey(code: str):
                 status = 422
                 general_error = _attach_error(form, questionnaire, exc)
             else:
-                return redirect(url_for(".thanks", code=code, lang=language), code=303)
+                return redirect(url_for(".thanks", code=code, lang=language, channel=channel), code=303)
         else:
             status = 400 if set(form.errors) & {"response_id", "started_at"} else 422
             if "csrf_token" in form.errors:
@@ -128,6 +143,7 @@ def survey(code: str):
         field_name=field_name,
         skip=SKIP,
         general_error=general_error,
+        channel=channel,
     )
     response = HttpResponse(body, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -160,8 +176,9 @@ def _attach_error(form, questionnaire, exc: SubmissionError) -> str | None:
     return exc.message
 
 
-@bp.get("/<code>/thanks")
-def thanks(code: str):
+@bp.get("/<code>/thanks", defaults={"channel": "kiosk"})
+@bp.get("/<code>/phone/thanks", defaults={"channel": "phone"})
+def thanks(code: str, channel: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
     language = _language(version)
@@ -171,4 +188,5 @@ def thanks(code: str):
         language=language,
         questionnaire=version.definition,
         seconds=current_app.config["KIOSK_THANKS_SECONDS"],
+        channel=channel,
     )

@@ -68,6 +68,20 @@ ENDPOINTS = [
         "/agency/devices/{other_device}/retire",
         {"office", "supervisor"},
     ),
+    (
+        "partial policy",
+        "POST",
+        "/agency/devices/{own_device}/partial-policy",
+        "/agency/devices/{other_device}/partial-policy",
+        {"office", "supervisor"},
+    ),
+    (
+        "QR sheet",
+        "GET",
+        f"/agency/counters/{OWN_COUNTER}/qr",
+        f"/agency/counters/{OTHER_COUNTER}/qr",
+        {"office", "area", "manager", "supervisor"},
+    ),
     ("users", "GET", "/office/users", None, {"office"}),
     ("new user form", "GET", "/office/users/new", None, {"office"}),
     ("create user", "POST", "/office/users/new", None, {"office"}),
@@ -81,6 +95,8 @@ ENDPOINTS = [
 def post_data(name: str, counter: str) -> dict:
     if name == "enrol":
         return {"counter": counter, "label": "tablet"}
+    if name == "partial policy":
+        return {"partial_policy": "submit"}
     if name == "create user":
         return {
             "email": f"new-{uuid.uuid4().hex[:6]}@test.vn",
