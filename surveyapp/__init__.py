@@ -42,6 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                 "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("KIOSK_AUDIO_DIR"):
+        app.config["KIOSK_AUDIO_DIR"] = str(Path(app.instance_path) / "audio")
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not app.config["DEMO_MODE"]
 
@@ -55,7 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     operations.init_app(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
-    for blueprint in (kiosk.bp, auth.bp, agency.bp, office.bp, api.bp):
+    for blueprint in (kiosk.bp, kiosk.offline_bp, auth.bp, agency.bp, office.bp, api.bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "index", lambda: redirect(url_for("agency.home")))
     configure_login(login_manager)

@@ -20,10 +20,20 @@ from surveyapp.auth.roles import Role
 from surveyapp.auth.service import AccountError, create_user, find_user, reset_password
 from surveyapp.datafiles import DefinitionError
 from surveyapp.db import db
-from surveyapp.demo import DEMO_USERS, create_demo_users, existing_responses, generate
+from surveyapp.demo import (
+    DEMO_USERS,
+    GAMING_COUNTER,
+    create_demo_users,
+    existing_responses,
+    generate,
+    generate_gaming,
+)
+from surveyapp.integrity.rules import FlagRules
+from surveyapp.kiosk.audio import AudioUnavailableError, Speech
 from surveyapp.organisation.loader import load_organisation, load_volumes
 from surveyapp.periods import parse_period
 from surveyapp.questionnaires.loader import load_directory
+from surveyapp.questionnaires.models import QuestionnaireVersion
 from surveyapp.responses.export import export_csv
 from surveyapp.scores import commands as score_commands
 
@@ -80,6 +90,13 @@ def load_surveys_command(directory: Path | None) -> None:
     db.session.commit()
     for result in results:
         click.echo(f"{result.source}: {result.instrument} v{result.version} {result.outcome}")
+    speech = Speech.from_config(current_app.config)
+    try:
+        clips = sum(speech.generate_all(v.definition) for v in db.session.scalars(select(QuestionnaireVersion)))
+    except AudioUnavailableError as exc:
+        click.echo(f"Read-aloud audio not generated ({exc}); it will be generated when first played.", err=True)
+    else:
+        click.echo(f"Read-aloud audio ready: {clips} clips.")
 
 
 @click.command("load-volumes")
@@ -100,13 +117,15 @@ def load_volumes_command(path: Path | None) -> None:
 @click.option("--responses", "count", default=20000, show_default=True, type=click.IntRange(min=0))
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--append", is_flag=True, help="Add to existing responses instead of refusing.")
+@click.option("--gaming", is_flag=True, help=f"Also a kiosk tablet that games its counter ({GAMING_COUNTER}).")
 @with_appcontext
-def demo_command(count: int, seed: int, append: bool) -> None:
+def demo_command(count: int, seed: int, append: bool, gaming: bool) -> None:
     """Generate demo responses with realistic patterns over the past months."""
     if existing_responses() and not append:
         raise DataError("the database already holds responses; pass --append to add demo responses anyway")
     try:
         summary = generate(count, seed)
+        gamed = generate_gaming(seed, FlagRules.from_config(current_app.config)) if gaming else None
     except ValueError as exc:
         raise _fail(exc) from None
     db.session.commit()
@@ -114,6 +133,11 @@ def demo_command(count: int, seed: int, append: bool) -> None:
         f"Generated {summary.responses} demo responses at {summary.counters} counters, "
         f"{summary.first_day:%d/%m/%Y}–{summary.last_day:%d/%m/%Y}."
     )
+    if gamed:
+        click.echo(
+            f"A kiosk tablet at {gamed.counter} games its counter: {gamed.responses} responses, "
+            f"{gamed.flagged} of them flagged."
+        )
 
 
 @click.command("setup-demo")
@@ -130,7 +154,7 @@ def setup_demo_command(ctx: click.Context, count: int, seed: int) -> None:
     if existing_responses():
         click.echo("Demo responses already present; keeping them.")
     else:
-        ctx.invoke(demo_command, count=count, seed=seed, append=False)
+        ctx.invoke(demo_command, count=count, seed=seed, append=False, gaming=True)
     create_demo_users()
     db.session.commit()
     click.echo("Demo accounts (they sign in only with SURVEYAPP_DEMO_MODE=true):")

@@ -17,13 +17,16 @@ from sqlalchemy import func, insert, select
 
 from surveyapp.auth.service import create_user, find_user
 from surveyapp.db import db, utcnow
+from surveyapp.devices.service import enrol
+from surveyapp.integrity.rules import FlagRules
+from surveyapp.integrity.service import flag_new
 from surveyapp.organisation.models import Agency, Counter, Field
 from surveyapp.periods import LOCAL_ZONE
 from surveyapp.questionnaires.codec import AnswerValue, encode
 from surveyapp.questionnaires.definition import Question, Questionnaire
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.responses.models import Response
-from surveyapp.responses.service import content_digest
+from surveyapp.responses.service import Draft, content_digest, prepare
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BATCH = 5000
@@ -168,6 +171,8 @@ def _response(
         "field_id": field_id,
         "language": language,
         "channel": "kiosk",
+        "device_id": None,
+        "partial": False,
         "started_at": submitted - duration,
         "submitted_at": submitted,
         "received_at": submitted,
@@ -221,6 +226,80 @@ def _answer(rng, question: Question, logit: float) -> AnswerValue:
     k = int(rng.integers(1, min(limit, 2) + 1))
     chosen = rng.choice(len(options), size=k, replace=False)
     return [options[int(j)].code for j in sorted(chosen)]
+
+
+#: The counter whose kiosk tablet someone uses to press "very satisfied" in bursts (the flags are then visible).
+GAMING_COUNTER = "ubnd-yen-chau-dat-dai"
+
+
+@dataclass(frozen=True)
+class GamingSummary:
+    counter: str
+    responses: int
+    flagged: int
+
+
+def generate_gaming(seed: int, rules: FlagRules, weeks: int = 8, today: dt.date | None = None) -> GamingSummary:
+    """An enrolled tablet at :data:`GAMING_COUNTER` that receives citizens' answers (a counter below the
+    target) and, once a week, a burst of identical "very satisfied" answers pressed within seconds, some after
+    closing time. Every response goes through the same checks and flags as a real submission. Flushes; the
+    caller commits."""
+    rng = np.random.default_rng(seed + 1)
+    today = today or utcnow().astimezone(LOCAL_ZONE).date()
+    counter = db.session.scalar(select(Counter).where(Counter.code == GAMING_COUNTER))
+    if counter is None or not counter.in_service(today):
+        raise ValueError(f"counter {GAMING_COUNTER} is not loaded: load the organisation first")
+    version = current_version(counter.instrument_code)
+    if version is None:
+        raise ValueError(f"questionnaire {counter.instrument_code} not loaded: load the surveys first")
+    questionnaire = version.definition
+    device = enrol(counter, "Máy tính bảng quầy Đất đai (demo)", None).device
+    very_satisfied = {q.code: _top(q) for q in questionnaire.questions if q.type != "text" and q.role != "profile"}
+    moments: list[tuple[dt.datetime, dict, int]] = []
+    for week in range(weeks, 0, -1):
+        monday = today - dt.timedelta(days=today.weekday() + 7 * week)
+        for day in range(5):  # citizens: a few a day, in office hours, around 75% satisfied
+            for _ in range(int(rng.integers(1, 4))):
+                at = dt.datetime.combine(
+                    monday + dt.timedelta(days=day),
+                    dt.time(int(rng.choice([7, 8, 9, 10, 14, 15, 16])), int(rng.integers(0, 60))),
+                    LOCAL_ZONE,
+                )
+                moments.append((at, dict(_answers(rng, questionnaire, 0.75)), int(rng.integers(60, 240))))
+        burst_at = dt.datetime.combine(monday + dt.timedelta(days=int(rng.integers(0, 5))), dt.time(17, 40), LOCAL_ZONE)
+        for i in range(20):  # after closing, one press every 10-20 seconds, each "completed" in seconds
+            at = burst_at + dt.timedelta(seconds=int(i * rng.integers(10, 20)))
+            moments.append((at, very_satisfied, int(rng.integers(4, 9))))
+    for at, answers, seconds in sorted(moments, key=lambda m: m[0]):
+        submitted = at.astimezone(dt.UTC)
+        draft = Draft(
+            uuid=uuid.UUID(bytes=rng.bytes(16), version=4),
+            counter=counter,
+            version=version,
+            answers=answers,
+            language="vi",
+            started_at=submitted - dt.timedelta(seconds=seconds),
+            submitted_at=submitted,
+            device=device,
+        )
+        response = prepare(draft, 2000, now=submitted)
+        db.session.add(response)
+        db.session.flush()
+        flag_new(response, counter, rules)
+    flagged = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.device_id == device.id, Response.status != "ok")
+    )
+    return GamingSummary(counter.code, len(moments), flagged)
+
+
+def _top(question: Question) -> AnswerValue:
+    """The most favourable answer: the top of a scale, "no" to the integrity questions, the first option."""
+    if question.type == "scale":
+        return question.scale.points[-1].value
+    if question.type == "multi":
+        return [question.options[0].code]
+    plain = [o.code for o in question.options if not o.counted]
+    return plain[0] if plain else question.options[0].code
 
 
 @dataclass(frozen=True)

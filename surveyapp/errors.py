@@ -15,7 +15,7 @@ def _wants_json() -> bool:
 
 def handle_http_error(error: HTTPException):
     if _wants_json():
-        return jsonify(error=error.name, message=error.description), error.code
+        return jsonify(error=error.name.lower().replace(" ", "_"), message=error.description, where=None), error.code
     return render_template("error.html", error=error), error.code
 
 

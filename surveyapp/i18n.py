@@ -7,10 +7,10 @@ uses Vietnamese, the province's working language, unless ``?lang=`` asks otherwi
 from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_decimal
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 
+from surveyapp.numbers import format_percent, format_points
 from surveyapp.periods import LOCAL_ZONE
 
 
@@ -38,30 +38,6 @@ def select_locale() -> str:
     if not request:
         return "en"
     return resolve_language(request.args.get("lang"))
-
-
-#: Decimal marks of the interface languages, so that the commonest formatting needs no locale lookup.
-DECIMAL_MARK = {"vi": ",", "en": "."}
-
-
-def format_percent(value: float | None, language: str = "vi", digits: int = 1) -> str:
-    """``0.912`` → ``91,2%`` in Vietnamese, ``91.2%`` in English; ``None`` or NaN → an en dash."""
-    if value is None or value != value:
-        return "–"
-    mark = DECIMAL_MARK.get(language)
-    if mark is not None and abs(value) < 10:
-        return f"{value * 100:.{digits}f}".replace(".", mark) + "%"
-    number = format_decimal(value * 100, format=f"0.{'0' * digits}" if digits else "0", locale=language)
-    return f"{number}%"
-
-
-def format_points(value: float | None, language: str = "vi", digits: int = 1) -> str:
-    """A difference of shares in percentage points, signed: ``+1,3 điểm %`` / ``+1.3 pp``."""
-    if value is None or value != value:
-        return "–"
-    number = format_decimal(abs(value) * 100, format=f"0.{'0' * digits}", locale=language)
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
-    return f"{sign}{number} {'điểm %' if language == 'vi' else 'pp'}"
 
 
 def local_name(unit, language: str = "vi") -> str:

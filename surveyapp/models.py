@@ -3,6 +3,7 @@
 from surveyapp.audit.models import AuditEntry
 from surveyapp.auth.models import User
 from surveyapp.devices.models import Device
+from surveyapp.integrity.models import ResponseFlag
 from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import Response
@@ -18,6 +19,7 @@ __all__ = [
     "Instrument",
     "QuestionnaireVersion",
     "Response",
+    "ResponseFlag",
     "ScoringSettings",
     "ServiceVolume",
     "User",

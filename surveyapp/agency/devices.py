@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from surveyapp.auth.roles import Action
 from surveyapp.db import db
 from surveyapp.devices import service
 from surveyapp.devices.models import Device
+from surveyapp.kiosk.qr import qr_svg
 from surveyapp.organisation.models import Counter
 
 
@@ -29,6 +31,16 @@ class EnrolForm(FlaskForm):
 
 class RetireForm(FlaskForm):
     pass
+
+
+class PolicyForm(FlaskForm):
+    partial_policy = SelectField(
+        choices=[
+            SelectChoice("discard", _l("discard half-finished answers")),
+            SelectChoice("submit", _l("send half-finished answers as partial")),
+        ],
+        validators=[InputRequired()],
+    )
 
 
 def _counters_in_scope() -> list[Counter]:
@@ -58,6 +70,7 @@ def devices():
         devices=listed,
         enrol_form=_enrol_form() if may(Action.MANAGE_DEVICES) else None,
         retire_form=RetireForm(),
+        policy_form=PolicyForm(),
     )
 
 
@@ -75,7 +88,12 @@ def enrol_device():
         abort(409, description=_("This service counter is no longer in service."))
     enrolment = service.enrol(counter, form.label.data or "", current_user)
     db.session.commit()
-    body = render_template("agency/device_enrolled.html", device=enrolment.device, token=enrolment.token)
+    body = render_template(
+        "agency/device_enrolled.html",
+        device=enrolment.device,
+        token=enrolment.token,
+        kiosk_url=url_for("kiosk_app.start", _external=True),
+    )
     response = HttpResponse(body, status=201, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -92,3 +110,29 @@ def retire_device(device_id: int):
     db.session.commit()
     flash(_("Device %(label)s has been retired; its token no longer works.", label=device.label), "info")
     return redirect(url_for(".devices"))
+
+
+@bp.post("/devices/<int:device_id>/partial-policy")
+@requires(Action.MANAGE_DEVICES)
+def device_partial_policy(device_id: int):
+    device = db.get_or_404(Device, device_id)
+    authorize(Action.MANAGE_DEVICES, device.counter)
+    form = PolicyForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("Choose what the kiosk does with half-finished answers."))
+    service.set_partial_policy(device, form.partial_policy.data, current_user)
+    db.session.commit()
+    flash(_("Device %(label)s saved.", label=device.label), "info")
+    return redirect(url_for(".devices"))
+
+
+@bp.get("/counters/<code>/qr")
+@requires(Action.VIEW_DEVICES)
+def counter_qr(code: str):
+    """A printable sheet with the QR code that opens the counter's questionnaire on a citizen's phone."""
+    counter = db.session.scalar(select(Counter).where(Counter.code == code))
+    if counter is None:
+        abort(404)
+    authorize(Action.VIEW_DEVICES, counter)
+    url = url_for("kiosk.welcome", code=counter.code, channel="phone", _external=True)
+    return render_template("agency/counter_qr.html", counter=counter, url=url, qr=qr_svg(url))

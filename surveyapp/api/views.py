@@ -1,7 +1,8 @@
-"""Device endpoints: fetch the counter's questionnaire, submit responses.
+"""JSON API v1: kiosk devices fetch their questionnaire and submit responses; signed-in staff read scores.
 
 Devices authenticate with ``Authorization: Bearer <token>``; the token binds them to one counter. Every error
-is JSON ``{"error": ..., "message": ..., "where": ...}`` with a 4xx status, never a 500 or a partial row.
+is JSON ``{"error": ..., "message": ..., "where": ...}`` with a 4xx status, never a 500 or a partial row. The
+contract is ``openapi.json`` beside this module, served at ``/api/v1/openapi.json``.
 """
 
 from __future__ import annotations
@@ -9,21 +10,32 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from functools import cache
+from pathlib import Path
 
 from flask import current_app, g, jsonify, request
+from flask_login import current_user
 from jsonschema import FormatChecker
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
+from surveyapp.agency.queries import current_quarter, unit_filter
 from surveyapp.api import bp
+from surveyapp.api.scores import status_counts, unit_scores
+from surveyapp.auth.access import may, org_tree
+from surveyapp.auth.roles import Action
 from surveyapp.datafiles import format_path, validator
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
 from surveyapp.devices.service import authenticate, hash_token
 from surveyapp.extensions import csrf, limiter
-from surveyapp.organisation.models import Field
+from surveyapp.integrity.rules import FlagRules
+from surveyapp.organisation.models import Agency, Area, Counter, Field
+from surveyapp.organisation.tree import Scope
+from surveyapp.periods import parse_period
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
+from surveyapp.scores.service import ScoringError
 
 csrf.exempt(bp)
 
@@ -39,16 +51,35 @@ class ApiError(Exception):
         self.status, self.error, self.message, self.where = status, error, message, where
 
 
+OPENAPI = Path(__file__).resolve().parent / "openapi.json"
+UNIT_MODELS = {"area": Area, "agency": Agency, "counter": Counter}
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    body = {"error": exc.error, "message": exc.message}
-    if exc.where:
-        body["where"] = exc.where
-    response = jsonify(body)
+    response = jsonify(error=exc.error, message=exc.message, where=exc.where)
     response.status_code = exc.status
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="surveyapp"'
     return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Errors raised outside the views' own checks (body too large, rate limit, method) as the same JSON."""
+    response = exc.get_response()
+    body = jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description, where=None)
+    body.status_code = exc.code or 400
+    for header in ("Retry-After", "Allow", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+        if header in response.headers:
+            body.headers[header] = response.headers[header]
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The contract of this API (OpenAPI 3.1)."""
+    return current_app.response_class(OPENAPI.read_bytes(), mimetype="application/json")
 
 
 def _bearer() -> str | None:
@@ -75,10 +106,12 @@ def current_device() -> Device:
     return g.device
 
 
-def _seen(device: Device, queue_length: int | None = None) -> None:
+def _seen(device: Device, queue_length: int | None = None, synced: bool = False) -> None:
     device.last_seen_at = utcnow()
     if queue_length is not None:
         device.queue_length = queue_length
+    if synced:
+        device.last_sync_at = device.last_seen_at
 
 
 @bp.get("/device")
@@ -143,18 +176,60 @@ def submit_response():
         started_at=_time(body["started_at"], "started_at"),
         submitted_at=_time(body["submitted_at"], "submitted_at"),
         case_code=body.get("case_code"),
+        device=device,
+        partial=body.get("partial", False),
+        honeypot=bool(body.get("honeypot")),
     )
-    _seen(device, body.get("queue_length"))  # committed with the response, in one transaction
+    _seen(device, body.get("queue_length"), synced=True)  # committed with the response, in one transaction
     try:
-        recorded = record(draft, current_app.config["COMMENT_MAX_LENGTH"])
+        recorded = record(draft, current_app.config["COMMENT_MAX_LENGTH"], FlagRules.from_config(current_app.config))
     except ConflictError as exc:
         raise ApiError(409, "conflict", exc.message, exc.where) from exc
     except SubmissionError as exc:
         raise ApiError(422, "invalid", exc.message, exc.where) from exc
-    if recorded.duplicate:
+    if recorded.duplicate:  # the device is seen again even though nothing new was stored
+        _seen(current_device(), body.get("queue_length"), synced=True)
         db.session.commit()
     status = 200 if recorded.duplicate else 201
     return jsonify(id=str(recorded.response.uuid), status="duplicate" if recorded.duplicate else "stored"), status
+
+
+@bp.get("/scores")
+def scores():
+    """Response counts per status and SIPAS indices of one unit in one period, for a signed-in person who may
+    see that unit's scores."""
+    if not current_user.is_authenticated:
+        raise ApiError(401, "unauthorized", "Sign in to read scores.")
+    if not may(Action.VIEW_SCORES):
+        raise ApiError(403, "forbidden", "Your role does not include reading scores.")
+    kind, _, code = request.args.get("unit", "province").partition(":")
+    tree = org_tree()
+    if kind == "province" and not code:
+        found = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
+        if current_user.scope.kind != "province" or found is None:
+            raise ApiError(404, "not_found", "There is no such unit in your scope.", "unit")
+        kind, name = "area", "province"
+    else:
+        model = UNIT_MODELS.get(kind)
+        if model is None:
+            raise ApiError(
+                400, "invalid", "unit must be province, area:<code>, agency:<code> or counter:<code>.", "unit"
+            )
+        found = db.session.scalar(select(model).where(model.code == code))
+        if found is None or not tree.contains(current_user.scope, found):
+            raise ApiError(404, "not_found", "There is no such unit in your scope.", "unit")
+        name = f"{kind}:{code}"
+    try:
+        period = parse_period(request.args["period"]) if request.args.get("period") else current_quarter()
+    except ValueError as exc:
+        raise ApiError(400, "invalid", str(exc), "period") from exc
+    level = found.level if kind == "area" else kind
+    condition = unit_filter(found, tree.areas_in(Scope(kind, found.id)))
+    try:
+        scores = unit_scores(level, found.id, period)
+    except ScoringError as exc:
+        raise ApiError(422, "invalid", str(exc), "period") from exc
+    return jsonify(unit=name, period=period.code, responses=status_counts(condition, period), scores=scores)
 
 
 def _version(reference: dict) -> QuestionnaireVersion:

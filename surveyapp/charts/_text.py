@@ -14,6 +14,8 @@ import unicodedata
 
 from babel.numbers import format_decimal
 
+from surveyapp.numbers import format_percent
+
 #: Languages the charts speak; numbers follow the same locale.
 LANGUAGES = ("vi", "en")
 
@@ -230,9 +232,8 @@ def phrase(language: str, key: str, **values: str) -> str:
 
 
 def percent(value: float, language: str, digits: int = 1) -> str:
-    """``0.912`` → ``91,2%`` in Vietnamese, ``91.2%`` in English (as ``surveyapp.i18n.format_percent``)."""
-    number = format_decimal(value * 100, format=f"0.{'0' * digits}" if digits else "0", locale=language)
-    return f"{number}%"
+    """``0.912`` → ``91,2%`` in Vietnamese, ``91.2%`` in English (:func:`surveyapp.numbers.format_percent`)."""
+    return format_percent(value, language, digits)
 
 
 def percent_short(value: float, language: str) -> str:

@@ -35,6 +35,8 @@ class Device(db.Model):
     retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     #: Last authenticated request from the device.
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Last response received from the device (queued answers arrive when the network comes back).
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: Responses waiting in the device's offline queue, as it last reported.
     queue_length: Mapped[int | None]
 

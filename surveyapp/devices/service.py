@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from surveyapp.audit import service as audit
 from surveyapp.db import db, utcnow
-from surveyapp.devices.models import Device
+from surveyapp.devices.models import PARTIAL_POLICIES, Device
 from surveyapp.organisation.models import Counter
 
 #: Marks a string as a kiosk-device token (not a secret itself).
@@ -55,6 +55,24 @@ def retire(device: Device, actor) -> None:
     device.retired_by_id = getattr(actor, "id", None)
     db.session.flush()
     audit.record("device_retired", actor, target=f"device:{device.id}", counter=device.counter.code)
+
+
+def set_partial_policy(device: Device, policy: str, actor) -> None:
+    """Choose what the device's kiosk does with a half-finished questionnaire. Flushes and audits."""
+    if policy not in PARTIAL_POLICIES:
+        raise ValueError(f"unknown partial policy '{policy}'")
+    if device.partial_policy == policy:
+        return
+    before, device.partial_policy = device.partial_policy, policy
+    db.session.flush()
+    audit.record(
+        "device_partial_policy_changed",
+        actor,
+        target=f"device:{device.id}",
+        counter=device.counter.code,
+        before=before,
+        after=policy,
+    )
 
 
 def authenticate(token: str | None) -> Device | None:

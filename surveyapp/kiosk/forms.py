@@ -8,7 +8,7 @@ import uuid
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
+from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
@@ -47,6 +47,8 @@ class KioskFormBase(FlaskForm):
 
     response_id = HiddenField(validators=[InputRequired(), _valid_uuid])
     started_at = HiddenField(validators=[InputRequired()])
+    #: The honeypot: hidden from people and screen readers; a program filling every field fills it too.
+    contact = StringField(validators=[Optional(), Length(max=200)])
 
 
 def _max_choices(limit: int):

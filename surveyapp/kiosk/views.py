@@ -11,8 +11,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as HttpResponse
 
 from surveyapp.db import db, utcnow
-from surveyapp.extensions import csrf
+from surveyapp.extensions import csrf, limiter, remote_address
 from surveyapp.i18n import resolve_language
+from surveyapp.integrity.rules import FlagRules
 from surveyapp.kiosk import bp
 from surveyapp.kiosk.forms import SKIP, answers_from, build_form_class, field_name
 from surveyapp.organisation.models import Counter, Field
@@ -21,7 +22,7 @@ from surveyapp.questionnaires.models import QuestionnaireVersion
 from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
 
 
-def _counter(code: str) -> Counter:
+def counter_or_404(code: str) -> Counter:
     counter = db.session.scalar(select(Counter).where(Counter.code == code))
     if counter is None:
         abort(404, description=_("There is no service counter with the code %(code)s.", code=code))
@@ -30,11 +31,16 @@ def _counter(code: str) -> Counter:
     return counter
 
 
-def _version(counter: Counter) -> QuestionnaireVersion:
+def version_or_503(counter: Counter) -> QuestionnaireVersion:
     version = current_version(counter.instrument_code)
     if version is None:
         abort(503, description=_("The questionnaire for this counter has not been loaded yet."))
     return version
+
+
+def fields_to_choose(counter: Counter) -> list[Field]:
+    """The fields of procedure a citizen chooses from on the welcome screen (none when the counter has one)."""
+    return [] if counter.field else list(db.session.scalars(select(Field).order_by(Field.id)))
 
 
 def _language(version: QuestionnaireVersion) -> str:
@@ -42,12 +48,23 @@ def _language(version: QuestionnaireVersion) -> str:
     return g.language
 
 
-@bp.get("/<code>")
-def welcome(code: str):
-    counter = _counter(code)
-    version = _version(counter)
+def _phone_limit() -> str:
+    return current_app.config["PHONE_SUBMIT_LIMIT"]
+
+
+def _not_a_phone_post() -> bool:
+    return request.method != "POST" or (request.view_args or {}).get("channel") != "phone"
+
+
+# The same pages serve the kiosk tablet (channel "kiosk") and a citizen's phone that scanned the counter's QR
+# code (channel "phone", at /k/<code>/phone...). Phones are rate-limited per network address.
+@bp.get("/<code>", defaults={"channel": "kiosk"})
+@bp.get("/<code>/phone", defaults={"channel": "phone"})
+def welcome(code: str, channel: str):
+    counter = counter_or_404(code)
+    version = version_or_503(counter)
     language = _language(version)
-    fields = [] if counter.field else db.session.scalars(select(Field).order_by(Field.id)).all()
+    fields = fields_to_choose(counter)
     return render_template(
         "kiosk/welcome.html",
         counter=counter,
@@ -55,19 +72,22 @@ def welcome(code: str):
         language=language,
         languages=[code for code in current_app.config["LANGUAGES"] if code in version.definition.languages],
         fields=fields,
+        channel=channel,
     )
 
 
-@bp.route("/<code>/survey", methods=["GET", "POST"])
+@bp.route("/<code>/survey", methods=["GET", "POST"], defaults={"channel": "kiosk"})
+@bp.route("/<code>/phone/survey", methods=["GET", "POST"], defaults={"channel": "phone"})
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead of losing them
-def survey(code: str):
-    counter = _counter(code)
-    version = _version(counter)
+@limiter.limit(_phone_limit, key_func=remote_address, exempt_when=_not_a_phone_post)
+def survey(code: str, channel: str):
+    counter = counter_or_404(code)
+    version = version_or_503(counter)
     language = _language(version)
     questionnaire = version.definition
     field = counter.field or _chosen_field()
     if field is None and request.method == "GET":
-        return redirect(url_for(".welcome", code=code, lang=language))
+        return redirect(url_for(".welcome", code=code, lang=language, channel=channel))
     if field is None:
         abort(400, description=_("The field of procedure is missing or unknown."))
 
@@ -96,16 +116,18 @@ def survey(code: str):
                 field=field,
                 started_at=started_at,
                 submitted_at=utcnow(),
+                channel=channel,
+                honeypot=bool(form.contact.data),
             )
             try:
-                record(draft, limit)
+                record(draft, limit, FlagRules.from_config(current_app.config))
             except ConflictError:
                 abort(409, description=_("These answers were already sent with different content."))
             except SubmissionError as exc:
                 status = 422
                 general_error = _attach_error(form, questionnaire, exc)
             else:
-                return redirect(url_for(".thanks", code=code, lang=language), code=303)
+                return redirect(url_for(".thanks", code=code, lang=language, channel=channel), code=303)
         else:
             status = 400 if set(form.errors) & {"response_id", "started_at"} else 422
             if "csrf_token" in form.errors:
@@ -121,6 +143,7 @@ def survey(code: str):
         field_name=field_name,
         skip=SKIP,
         general_error=general_error,
+        channel=channel,
     )
     response = HttpResponse(body, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -153,10 +176,11 @@ def _attach_error(form, questionnaire, exc: SubmissionError) -> str | None:
     return exc.message
 
 
-@bp.get("/<code>/thanks")
-def thanks(code: str):
-    counter = _counter(code)
-    version = _version(counter)
+@bp.get("/<code>/thanks", defaults={"channel": "kiosk"})
+@bp.get("/<code>/phone/thanks", defaults={"channel": "phone"})
+def thanks(code: str, channel: str):
+    counter = counter_or_404(code)
+    version = version_or_503(counter)
     language = _language(version)
     return render_template(
         "kiosk/thanks.html",
@@ -164,4 +188,5 @@ def thanks(code: str):
         language=language,
         questionnaire=version.definition,
         seconds=current_app.config["KIOSK_THANKS_SECONDS"],
+        channel=channel,
     )

@@ -1,7 +1,7 @@
-"""The reform office's administration: accounts and the audit log."""
+"""The reform office's administration: accounts, the audit log, the review of flagged responses."""
 
 from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from surveyapp.office import settings, views  # noqa: E402, F401  - routes register themselves on ``bp``
+from surveyapp.office import flags, settings, views  # noqa: E402, F401  - routes register themselves on ``bp``

@@ -39,11 +39,12 @@ class AnswerError(ValueError):
         super().__init__(f"{question}: {message}" if question else message)
 
 
-def encode(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> bytes:
+def encode(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue], partial: bool = False) -> bytes:
     """Encode answers given as ``{question code: value}`` into the version's byte layout.
 
     Unknown question codes, values outside a scale, unknown option codes, too many choices, and a required
-    question left unanswered raise :class:`AnswerError`.
+    question left unanswered raise :class:`AnswerError`. A ``partial`` response (the citizen left before the
+    end) may leave required questions unanswered.
     """
     closed = {slot.question.code for slot in questionnaire.slots}
     text = questionnaire.comment_question
@@ -53,13 +54,13 @@ def encode(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> 
     out = bytearray(questionnaire.width)
     for slot in questionnaire.slots:
         value = answers.get(slot.question.code)
-        out[slot.offset : slot.offset + slot.width] = _encode_one(slot.question, value, slot.width)
+        out[slot.offset : slot.offset + slot.width] = _encode_one(slot.question, value, slot.width, partial)
     return bytes(out)
 
 
-def _encode_one(question: Question, value: AnswerValue, width: int) -> bytes:
+def _encode_one(question: Question, value: AnswerValue, width: int, partial: bool) -> bytes:
     if value is None or value == [] or value == "":
-        if not question.skippable:
+        if not (question.skippable or partial):
             raise AnswerError(question.code, "an answer is required")
         return bytes(width)
     if question.type == "scale":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.db import BigId, UTCDateTime, db, utcnow
@@ -40,9 +40,11 @@ class Response(db.Model):
         # million responses is read from the index alone and grouped without sorting (see scores/data.py).
         Index(
             "ix_response_scoring",
-            "questionnaire_version_id", "counter_id", "agency_id", "area_id", "field_id", "status", "submitted_at",
-            "answers",
+            "questionnaire_version_id", "counter_id", "agency_id", "area_id", "field_id", "status", "partial",
+            "submitted_at", "answers",
         ),
+        Index("ix_response_device_submitted", "device_id", "submitted_at"),
+        Index("ix_response_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -57,6 +59,11 @@ class Response(db.Model):
     #: Language the questionnaire was answered in.
     language: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(16), default="kiosk")
+    #: The enrolled tablet that sent it (``None`` for the browser kiosk, the phone page and imports).
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    #: Sent by a kiosk that reset before the citizen finished (devices whose policy is to submit partials):
+    #: required questions may be unanswered. Scores leave partial responses out.
+    partial: Mapped[bool] = mapped_column(default=False, server_default=false())
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: When the server stored it (differs from ``submitted_at`` for answers queued offline).

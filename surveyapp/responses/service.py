@@ -16,6 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.db import db, utcnow
+from surveyapp.devices.models import Device
+from surveyapp.integrity.rules import FlagRules
+from surveyapp.integrity.service import flag_new
 from surveyapp.organisation.models import Counter, Field
 from surveyapp.questionnaires.codec import AnswerError, AnswerValue, encode
 from surveyapp.questionnaires.models import QuestionnaireVersion
@@ -55,6 +58,12 @@ class Draft:
     field: Field | None = None
     channel: str = "kiosk"
     case_code: str | None = None
+    #: The enrolled tablet that sent it, if any.
+    device: Device | None = None
+    #: Sent unfinished by a kiosk that reset (required questions may be unanswered).
+    partial: bool = False
+    #: The field people never see was filled (not stored: it only raises a flag).
+    honeypot: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,10 +114,14 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
     text_question = questionnaire.comment_question
     if comment and text_question is None:
         raise SubmissionError("comment", "this questionnaire takes no comment")
+    if draft.device is not None and draft.device.counter_id != counter.id:
+        raise SubmissionError("counter", f"the device is not enrolled at counter {counter.code}")
     try:
-        answers = encode(questionnaire, draft.answers)
+        answers = encode(questionnaire, draft.answers, partial=draft.partial)
     except AnswerError as exc:
         raise SubmissionError(exc.question or "answers", exc.message) from exc
+    if draft.partial and not any(answers) and not comment:
+        raise SubmissionError("answers", "a partial response needs at least one answer")
     field_id = draft.field.id if draft.field else counter.field_id
     response = Response(
         uuid=draft.uuid,
@@ -119,6 +132,8 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
         field_id=field_id,
         language=draft.language,
         channel=draft.channel,
+        device_id=draft.device.id if draft.device else None,
+        partial=draft.partial,
         started_at=draft.started_at,
         submitted_at=draft.submitted_at,
         received_at=now,
@@ -139,6 +154,8 @@ DIGEST_COLUMNS = (
     "field_id",
     "language",
     "channel",
+    "device_id",
+    "partial",
     "started_at",
     "submitted_at",
     "answers",
@@ -172,12 +189,14 @@ def _existing(response: Response) -> Recorded | None:
     return Recorded(stored, duplicate=True)
 
 
-def record(draft: Draft, comment_limit: int) -> Recorded:
+def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> Recorded:
     """Store a response exactly once, in its own transaction (this function commits).
 
     A repeated submission of the same id and content returns the stored row with ``duplicate=True``; the same
     id with different content raises :class:`ConflictError`. Two identical submissions racing each other are
-    resolved by the unique index on ``uuid``: the loser rolls back and finds the winner's row.
+    resolved by the unique index on ``uuid``: the loser rolls back and finds the winner's row. With ``rules``,
+    the response is checked for signs of being produced rather than given, and flagged in the same
+    transaction (see :mod:`surveyapp.integrity`).
     """
     response = prepare(draft, comment_limit)
     found = _existing(response)
@@ -185,6 +204,9 @@ def record(draft: Draft, comment_limit: int) -> Recorded:
         return found
     db.session.add(response)
     try:
+        db.session.flush()
+        if rules is not None:
+            flag_new(response, draft.counter, rules, honeypot=draft.honeypot)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -1,7 +1,7 @@
 """Reading a period's responses for scoring, grouped in SQL and turned into numpy arrays.
 
 The query groups responses by everything scoring needs per respondent except the answers (version, counter,
-agency, area, field of procedure, status) and concatenates the answers of each group in the database
+agency, area, field of procedure, status, partial) and concatenates the answers of each group in the database
 (``string_agg`` on PostgreSQL, ``group_concat`` on SQLite). A period of a million responses thus arrives as
 a few thousand rows instead of a million, read from the covering index ``ix_response_scoring`` in its own
 order; the answers become one ``uint8`` matrix without a Python object per respondent.
@@ -51,6 +51,8 @@ class ResponseArrays:
     field: np.ndarray
     #: Index into :data:`surveyapp.responses.models.STATUSES`.
     status: np.ndarray
+    #: Sent unfinished by a kiosk that reset (see ``Response.partial``).
+    partial: np.ndarray
     answers: np.ndarray
 
     @property
@@ -71,6 +73,7 @@ def load_responses(version_ids: Sequence[int], width: int, period: Period) -> Re
         Response.area_id,
         Response.field_id,
         Response.status,
+        Response.partial,
     )
     query = (
         select(*keys, func.count(), concat_bytes(Response.answers))
@@ -82,8 +85,8 @@ def load_responses(version_ids: Sequence[int], width: int, period: Period) -> Re
         .group_by(*keys)
     )
     rows = db.session.execute(query).all()
-    counts = np.array([row[6] for row in rows], dtype=np.int64)
-    blob = b"".join(row[7] for row in rows)
+    counts = np.array([row[7] for row in rows], dtype=np.int64)
+    blob = b"".join(row[8] for row in rows)
     if len(blob) != counts.sum() * width:
         raise ValueError("stored answers do not match the questionnaire's layout")
 
@@ -92,5 +95,6 @@ def load_responses(version_ids: Sequence[int], width: int, period: Period) -> Re
         return np.repeat(values, counts)
 
     status = np.repeat(np.array([status_code[row[5]] for row in rows], dtype=np.int8), counts)
+    partial = np.repeat(np.array([bool(row[6]) for row in rows], dtype=bool), counts)
     answers = np.frombuffer(blob, dtype=np.uint8).reshape(-1, width) if width else np.zeros((0, 0), np.uint8)
-    return ResponseArrays(column(0), column(1), column(2), column(3), column(4), status, answers)
+    return ResponseArrays(column(0), column(1), column(2), column(3), column(4), status, partial, answers)

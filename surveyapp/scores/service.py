@@ -61,7 +61,7 @@ class ScoreReport:
     versions: tuple[str, ...]
     settings: Settings
     computed_at: dt.datetime
-    #: Responses scored, and those left out as flagged or excluded.
+    #: Responses scored, and those left out: flagged, excluded or partial.
     responses: int
     left_out: int
     weighting_note: str
@@ -141,7 +141,9 @@ def compute_scores(
         if field_id is None:
             raise ScoringError(f"There is no field of procedure '{field_code}'.")
         arrays = arrays.subset(arrays.field == field_id)
-    keep = arrays.status == OK if settings.exclude_flagged else np.ones(arrays.n, dtype=bool)
+    keep = ~arrays.partial  # an unfinished questionnaire is counted in the unit but never scored
+    if settings.exclude_flagged:
+        keep &= arrays.status == OK
     left_out = int((~keep).sum())
     levels, domains, units = _domains(arrays)
     left_out_by_unit = {level: _counts(codes[~keep]) for level, codes in domains.items()}

@@ -71,6 +71,20 @@ ENDPOINTS = [
         "/agency/devices/{other_device}/retire",
         {"office", "supervisor"},
     ),
+    (
+        "partial policy",
+        "POST",
+        "/agency/devices/{own_device}/partial-policy",
+        "/agency/devices/{other_device}/partial-policy",
+        {"office", "supervisor"},
+    ),
+    (
+        "QR sheet",
+        "GET",
+        f"/agency/counters/{OWN_COUNTER}/qr",
+        f"/agency/counters/{OTHER_COUNTER}/qr",
+        {"office", "area", "manager", "supervisor"},
+    ),
     ("users", "GET", "/office/users", None, {"office"}),
     ("new user form", "GET", "/office/users/new", None, {"office"}),
     ("create user", "POST", "/office/users/new", None, {"office"}),
@@ -79,6 +93,7 @@ ENDPOINTS = [
     ("audit log", "GET", "/office/audit", None, {"office"}),
     ("scoring settings", "GET", "/office/settings", None, {"office"}),
     ("save scoring settings", "POST", "/office/settings", None, {"office"}),
+    ("flagged responses", "GET", "/office/flags", None, {"office"}),
 ]
 
 
@@ -87,6 +102,8 @@ def post_data(name: str, counter: str) -> dict:
         return {"counter": counter, "label": "tablet"}
     if name == "save scoring settings":
         return {"period": "2026-Q3", "target": "90", "confidence": "0.95", "method": "beta", "weighting": "none"}
+    if name == "partial policy":
+        return {"partial_policy": "submit"}
     if name == "create user":
         return {
             "email": f"new-{uuid.uuid4().hex[:6]}@test.vn",

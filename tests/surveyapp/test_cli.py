@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -25,11 +26,13 @@ def test_setup_demo_builds_everything_and_is_repeatable(app, runner):
     assert result.exit_code == 0, result.output
     assert "23 areas, 37 agencies, 64 counters" in result.output
     assert "Generated 300 demo responses" in result.output
+    gamed = re.search(r"games its counter: (\d+) responses, (\d+) of them flagged", result.output)
+    assert gamed, result.output
     again = invoke(runner, "setup-demo", "--responses", "300")
     assert again.exit_code == 0
     assert "unchanged" in again.output and "keeping them" in again.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Response)) == 300
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 300 + int(gamed[1])
         assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 3
 
 

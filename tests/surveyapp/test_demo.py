@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from sqlalchemy import select
 
 from surveyapp.db import db
-from surveyapp.demo import generate
+from surveyapp.demo import GAMING_COUNTER, generate, generate_gaming
+from surveyapp.integrity.models import ResponseFlag
+from surveyapp.integrity.rules import FlagRules
+from surveyapp.organisation.models import Counter
+from surveyapp.periods import LOCAL_ZONE, Period
 from surveyapp.questionnaires.codec import answer_matrix, criterion_codes
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.responses.models import Response
+from surveyapp.scores.service import compute_scores
+from surveyapp.scores.settings import Settings
 
 
 def sipas_matrix():
@@ -47,3 +55,31 @@ def test_demo_looks_like_kiosk_data(loaded_app):
     assert np.mean((values > 0.8) & (values < 0.99)) > 0.6  # most agencies near the target
     assert np.sum(values < 0.85) >= 2  # some clearly below it
     assert min(counts.values()) < 30 < max(counts.values())  # small agencies beside busy ones
+
+
+def test_the_gaming_tablet_is_flagged_and_left_out_of_its_counters_score(loaded_app):
+    with loaded_app.app_context():
+        summary = generate_gaming(2026, FlagRules())
+        db.session.commit()
+        counter = db.session.scalar(select(Counter).where(Counter.code == GAMING_COUNTER))
+        rows = db.session.execute(
+            select(Response.status, Response.answers).where(Response.counter_id == counter.id)
+        ).all()
+        version = current_version("sipas")
+        codes = criterion_codes(version.definition, answer_matrix(version.definition, [r.answers for r in rows]))
+        counted = np.array([r.status == "ok" for r in rows])
+        reasons = set(db.session.scalars(select(ResponseFlag.reason)))
+        first = min(db.session.scalars(select(Response.submitted_at))).astimezone(LOCAL_ZONE).date()
+        everything = Period("demo", first, dt.date.today() + dt.timedelta(days=1))
+        report = compute_scores(everything, settings=Settings(weighting="none"))
+        row = next(r for r in report.level_rows("counter") if r["unit"].code == GAMING_COUNTER)
+    assert summary.responses == len(rows) and summary.flagged == int((~counted).sum()) >= 8 * 20
+    assert {"burst", "repeated", "too_fast", "outside_hours"} <= reasons
+
+    def satisfied(mask):
+        observed = codes[mask] > 0
+        return (codes[mask] >= 4).sum() / observed.sum()
+
+    assert satisfied(np.ones(len(rows), bool)) > 0.9  # what the counter would show with the gaming
+    assert satisfied(counted) < 0.85  # what its citizens said
+    assert row["respondents"] == int(counted.sum()) and row["estimates"]["overall"].estimate < 0.85

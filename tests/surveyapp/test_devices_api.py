@@ -13,6 +13,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
 from surveyapp.responses.models import Response
+from tests.openapi import check
 from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
 SUPERVISOR = ACCOUNTS["supervisor"]  # agency:ubnd-moc-chau
@@ -54,7 +55,7 @@ def body(**changes) -> dict:
 
 def post(client, token, payload, **kwargs):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return client.post("/api/v1/responses", json=payload, headers=headers, **kwargs)
+    return check(client.post("/api/v1/responses", json=payload, headers=headers, **kwargs), "/responses", "POST")
 
 
 def stored(app) -> int:
@@ -80,7 +81,7 @@ def test_a_supervisor_cannot_enrol_outside_the_scope(supervisor):
 def test_device_fetches_its_questionnaire(loaded_app, supervisor):
     token = enrol(supervisor, OWN)
     client = loaded_app.test_client()
-    response = client.get("/api/v1/device", headers={"Authorization": f"Bearer {token}"})
+    response = check(client.get("/api/v1/device", headers={"Authorization": f"Bearer {token}"}), "/device", "GET")
     assert response.status_code == 200
     data = response.get_json()
     assert data["counter"]["code"] == OWN
@@ -176,11 +177,15 @@ def test_bad_submissions_get_a_json_4xx_and_store_nothing(loaded_app, supervisor
     token = enrol(supervisor, OWN)
     client = loaded_app.test_client()
     if isinstance(payload, str):
-        response = client.post(
-            "/api/v1/responses",
-            data=payload,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {token}"},
+        response = check(
+            client.post(
+                "/api/v1/responses",
+                data=payload,
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"},
+            ),
+            "/responses",
+            "POST",
         )
     else:
         response = post(client, token, payload)
@@ -211,7 +216,8 @@ def test_device_rate_limit_is_per_device(loaded_app, supervisor):
     client = loaded_app.test_client()
     for _ in range(3):
         assert client.get("/api/v1/device", headers={"Authorization": f"Bearer {first}"}).status_code == 200
-    assert client.get("/api/v1/device", headers={"Authorization": f"Bearer {first}"}).status_code == 429
+    limited = check(client.get("/api/v1/device", headers={"Authorization": f"Bearer {first}"}), "/device", "GET")
+    assert limited.status_code == 429 and limited.get_json()["error"] == "too_many_requests"
     assert client.get("/api/v1/device", headers={"Authorization": f"Bearer {second}"}).status_code == 200
 
 

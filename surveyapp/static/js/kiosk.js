@@ -5,6 +5,7 @@
 
   function stepThrough(form) {
     var screens = Array.prototype.slice.call(form.querySelectorAll(".screen"));
+    form.showScreen = function () {};
     if (screens.length < 2) { return; }
     var back = form.querySelector(".steps .back");
     var next = form.querySelector(".steps .next");
@@ -57,6 +58,7 @@
       show(current + 1);
     });
     back.addEventListener("click", function () { show(current - 1); });
+    form.showScreen = show;
     form.addEventListener("change", function (event) {
       var question = event.target.closest(".question");
       if (question) { question.querySelectorAll(".error.client").forEach(function (e) { e.remove(); }); }
@@ -71,14 +73,68 @@
     });
   }
 
+  // Read-aloud: the clip is fetched (through the offline app's cache when there is one) and played; a second
+  // tap stops it. The button says what it is doing through data-state (idle, loading, playing).
+  var playing = null;
+  function readAloud(button) {
+    if (playing) {
+      var wasThis = playing.button === button;
+      playing.audio.pause();
+      playing.button.dataset.state = "idle";
+      playing = null;
+      if (wasThis) { return; }
+    }
+    button.dataset.state = "loading";
+    fetch(button.dataset.audio).then(function (response) {
+      if (!response.ok) { throw new Error("audio " + response.status); }
+      return response.blob();
+    }).then(function (blob) {
+      var audio = new Audio(URL.createObjectURL(blob));
+      playing = { audio: audio, button: button };
+      audio.addEventListener("playing", function () { button.dataset.state = "playing"; });
+      audio.addEventListener("ended", function () {
+        button.dataset.state = "idle";
+        button.dataset.played = "true";
+        if (playing && playing.button === button) { playing = null; }
+      });
+      return audio.play();
+    }).catch(function () { button.dataset.state = "failed"; });
+  }
+
+  // Larger text and high contrast, for this citizen only: kept while they move between pages, cleared when
+  // the kiosk returns to its start.
+  function viewOptions() {
+    var root = document.documentElement;
+    document.querySelectorAll(".view-option").forEach(function (button) {
+      var name = button.dataset.view;
+      var on = sessionStorage.getItem("view-" + name) === "on";
+      root.classList.toggle(name, on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.addEventListener("click", function () {
+        var now = !root.classList.contains(name);
+        root.classList.toggle(name, now);
+        button.setAttribute("aria-pressed", now ? "true" : "false");
+        sessionStorage.setItem("view-" + name, now ? "on" : "off");
+      });
+    });
+  }
+
   function returnToStart(section) {
     var seconds = parseInt(section.dataset.seconds, 10) || 8;
-    window.setTimeout(function () { window.location.replace(section.dataset.returnUrl); }, seconds * 1000);
+    window.setTimeout(function () {
+      try { sessionStorage.clear(); } catch (e) { /* storage may be disabled */ }
+      window.location.replace(section.dataset.returnUrl);
+    }, seconds * 1000);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    viewOptions();
     var form = document.querySelector("form.survey");
     if (form) { stepThrough(form); guardDoubleSubmit(form); }
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest(".read-aloud");
+      if (button) { readAloud(button); }
+    });
     var thanks = document.querySelector(".thanks[data-return-url]");
     if (thanks) { returnToStart(thanks); }
   });

@@ -1,0 +1,140 @@
+"""Flagging responses as they are recorded, and the reform office's review of flags.
+
+Flagging reads at most :attr:`FlagRules.scan_limit` recent responses of the same source through an index
+(``device_id, submitted_at`` or ``counter_id, submitted_at``), so its cost does not grow with history. A finding
+flags the new response and the earlier ones it concerns (the rest of a burst, the other copies of a pattern).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+
+from surveyapp.audit import service as audit
+from surveyapp.db import db, utcnow
+from surveyapp.integrity import rules as r
+from surveyapp.integrity.models import ResponseFlag
+from surveyapp.organisation.models import Counter
+from surveyapp.responses.models import Response
+
+#: What a review decides: the flags were right (the response is excluded) or wrong (it counts again), with the
+#: audit action that records it.
+OUTCOMES = {"confirm": ("excluded", "flag_confirmed"), "clear": ("ok", "flag_cleared")}
+
+
+class ReviewError(ValueError):
+    pass
+
+
+def _source(response: Response):
+    if response.device_id is not None:
+        return (Response.device_id == response.device_id,)
+    return (
+        Response.counter_id == response.counter_id,
+        Response.channel == response.channel,
+        Response.device_id.is_(None),
+    )
+
+
+def neighbours(response: Response, rules: r.FlagRules) -> list[r.Sample]:
+    """The source's responses submitted shortly before or after ``response`` (bounded, indexed)."""
+    rows = db.session.execute(
+        select(Response.id, Response.submitted_at, Response.answers, Response.partial)
+        .where(
+            *_source(response),
+            Response.submitted_at >= response.submitted_at - rules.lookback,
+            Response.submitted_at <= response.submitted_at + rules.lookahead,
+            Response.id != response.id,
+        )
+        .order_by(Response.submitted_at.desc())
+        .limit(rules.scan_limit)
+    )
+    return [r.Sample(row.id, row.submitted_at, row.answers, row.partial) for row in rows]
+
+
+def flag_new(response: Response, counter: Counter, rules: r.FlagRules, honeypot: bool = False) -> list[str]:
+    """Apply every rule to a just-flushed response; add its flags and set its status. Flushes.
+
+    Returns the reasons found (empty when the response looks genuine).
+    """
+    new = r.Sample(response.id, response.submitted_at, response.answers, response.partial)
+    near = neighbours(response, rules)
+    findings = [
+        r.burst(new, near, rules),
+        r.repeated(new, near, rules),
+        r.too_fast(response.started_at, response.submitted_at, response.answers, rules),
+        r.outside_hours(response.submitted_at, counter.opening_hours, rules),
+    ]
+    if honeypot:
+        findings.append(r.Finding("honeypot", "the hidden field was filled"))
+    found = [f for f in findings if f is not None]
+    if not found:
+        return []
+    now = utcnow()
+    for finding in found:
+        db.session.add(
+            ResponseFlag(response_id=response.id, reason=finding.reason, detail=finding.detail, flagged_at=now)
+        )
+        _flag_others(finding, now)
+    response.status = "flagged"
+    db.session.flush()
+    return [f.reason for f in found]
+
+
+def _flag_others(finding: r.Finding, now) -> None:
+    """Flag the earlier responses a finding concerns, unless they already carry a flag for the same reason
+    (a burst of ten flags each member once, and a cleared response is not flagged again for it)."""
+    if not finding.others:
+        return
+    already = set(
+        db.session.scalars(
+            select(ResponseFlag.response_id).where(
+                ResponseFlag.response_id.in_(finding.others), ResponseFlag.reason == finding.reason
+            )
+        )
+    )
+    fresh = sorted(set(finding.others) - already)  # in id order, so concurrent writers lock rows alike
+    if not fresh:
+        return
+    for response_id in fresh:
+        db.session.add(
+            ResponseFlag(response_id=response_id, reason=finding.reason, detail=finding.detail, flagged_at=now)
+        )
+    db.session.execute(
+        update(Response)
+        .where(Response.id.in_(fresh), Response.status == "ok")
+        .values(status="flagged")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def flags_of(response_ids: Iterable[int]) -> dict[int, list[ResponseFlag]]:
+    ids = list(response_ids)
+    found: dict[int, list[ResponseFlag]] = {i: [] for i in ids}
+    if ids:
+        for flag in db.session.scalars(
+            select(ResponseFlag).where(ResponseFlag.response_id.in_(ids)).order_by(ResponseFlag.id)
+        ):
+            found[flag.response_id].append(flag)
+    return found
+
+
+def review(response: Response, decision: str, actor) -> None:
+    """Confirm a flagged response as not genuine (``excluded``) or clear it (``ok``). Flushes and audits."""
+    if decision not in OUTCOMES:
+        raise ReviewError(f"unknown decision '{decision}'")
+    if response.status == "ok" and not flags_of([response.id])[response.id]:
+        raise ReviewError("this response was never flagged")
+    before = response.status
+    response.status, action = OUTCOMES[decision]
+    db.session.flush()
+    audit.record(
+        action,
+        actor,
+        target=f"response:{response.uuid}",
+        counter=response.counter.code,
+        before=before,
+        after=response.status,
+        reasons=sorted({f.reason for f in flags_of([response.id])[response.id]}),
+    )

@@ -1,0 +1,99 @@
+"""Read-aloud audio per question and language: the recorded file the questionnaire names, or speech that
+espeak-ng (Debian package ``espeak-ng``) generates from the question's text.
+
+Generated clips are WAV files kept in ``KIOSK_AUDIO_DIR`` (``instance/audio`` by default) under a name derived
+from the voice, the speech rate and the text, so a changed text gets a new clip and an unchanged one is made
+once. ``load-surveys`` generates every clip when questionnaires are loaded; a clip still missing (a new
+worker's empty folder) is generated on its first request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from surveyapp.questionnaires.definition import Question, Questionnaire
+from surveyapp.questionnaires.loader import AUDIO_DIR
+
+#: espeak-ng voices by language code (espeak-ng's Vietnamese voice is the northern one).
+VOICES = {"vi": "vi", "en": "en-gb"}
+
+
+class AudioUnavailableError(RuntimeError):
+    """No recorded file and no speech synthesiser for this question and language."""
+
+
+@dataclass(frozen=True)
+class Speech:
+    command: str
+    rate: int
+    cache_dir: Path
+    surveys_dir: Path
+
+    @classmethod
+    def from_config(cls, config) -> Speech:
+        return cls(
+            command=config["ESPEAK_COMMAND"],
+            rate=int(config["KIOSK_SPEECH_RATE"]),
+            cache_dir=Path(config["KIOSK_AUDIO_DIR"]),
+            surveys_dir=Path(config["SURVEYS_DIR"]),
+        )
+
+    def clip(self, question: Question, language: str) -> tuple[Path, str]:
+        """The file to play for ``question`` in ``language`` and its media type; generates it if needed."""
+        recorded = question.audio.get(language)
+        if recorded:
+            return self.surveys_dir / AUDIO_DIR / recorded, _media_type(recorded)
+        spoken = language if question.text.has(language) else question.text.reference
+        voice = VOICES.get(spoken)
+        if voice is None:
+            raise AudioUnavailableError(f"no voice for language '{spoken}'")
+        return self.generate(question.text.get(language), voice), "audio/wav"
+
+    def generate(self, text: str, voice: str) -> Path:
+        key = hashlib.sha256(f"{voice}\0{self.rate}\0{text}".encode()).hexdigest()[:24]
+        path = self.cache_dir / f"{key}.wav"
+        if path.is_file():
+            return path
+        executable = shutil.which(self.command)
+        if executable is None:
+            raise AudioUnavailableError(f"{self.command} is not installed")
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".part")
+        os.close(fd)
+        try:
+            # The text goes through standard input, never the command line.
+            subprocess.run(  # noqa: S603
+                [executable, "-v", voice, "-s", str(self.rate), "-w", tmp, "--stdin"],
+                input=text.encode("utf-8"),
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
+            os.replace(tmp, path)  # atomic: another worker generating the same clip is harmless
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise AudioUnavailableError(f"{self.command} failed: {exc}") from exc
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return path
+
+    def generate_all(self, questionnaire: Questionnaire) -> int:
+        """Make every missing clip of a questionnaire (each question, each language). Returns the clips ready."""
+        ready = 0
+        for question in questionnaire.questions:
+            for language in questionnaire.languages:
+                self.clip(question, language)
+                ready += 1
+        return ready
+
+
+def _media_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return {".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".wav": "audio/wav"}.get(
+        suffix, "application/octet-stream"
+    )

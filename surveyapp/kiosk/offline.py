@@ -1,0 +1,157 @@
+"""The offline kiosk app for enrolled tablets, at ``/kiosk/``.
+
+``/kiosk/`` is where a supervisor connects a tablet: they type the token shown once at enrolment, the app
+checks it against ``GET /api/v1/device`` and keeps it in the tablet's IndexedDB. From then on the tablet opens
+``/kiosk/c/<counter>``: one page per language holding the welcome screen, every questionnaire screen and the
+thank-you screen. A service worker (``/kiosk/sw.js``, scope ``/kiosk/``) keeps these pages, the stylesheet,
+the scripts, the fonts and every read-aloud clip, so the kiosk works without a network after its first load.
+Answers go into a queue in IndexedDB and are sent to ``POST /api/v1/responses`` when the network allows.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response as HttpResponse
+
+from surveyapp.config import PROJECT_ROOT
+from surveyapp.db import db
+from surveyapp.i18n import resolve_language
+from surveyapp.kiosk.audio import AudioUnavailableError, Speech
+from surveyapp.kiosk.forms import SKIP, build_form_class, field_name
+from surveyapp.kiosk.views import counter_or_404, fields_to_choose, version_or_503
+from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
+
+bp = Blueprint("kiosk_app", __name__, url_prefix="/kiosk")
+
+#: Bumped when the service worker's caching changes; old caches are deleted when a new worker activates.
+CACHE_NAME = "surveyapp-kiosk-1"
+STATIC_FILES = (
+    "css/app.css",
+    "js/kiosk.js",
+    "js/kiosk-app.js",
+    "js/kiosk-store.js",
+    "fonts/NotoSans-Regular.woff2",
+    "fonts/NotoSans-Bold.woff2",
+    "img/kiosk-icon.svg",
+)
+
+
+def _settings() -> dict:
+    config = current_app.config
+    return {
+        "idle": int(config["KIOSK_IDLE_SECONDS"]),
+        "countdown": min(int(config["KIOSK_IDLE_COUNTDOWN_SECONDS"]), int(config["KIOSK_IDLE_SECONDS"])),
+        "thanks": int(config["KIOSK_THANKS_SECONDS"]),
+        "retryMax": int(config["KIOSK_RETRY_MAX_SECONDS"]),
+    }
+
+
+@bp.get("/")
+def start():
+    """Connect the tablet (token) or, when it is connected, go on to its counter's kiosk."""
+    g.language = resolve_language(request.args.get("lang"))
+    return _cached(render_template("kiosk/app_start.html", language=g.language, cache_name=CACHE_NAME))
+
+
+@bp.get("/c/<code>")
+def counter_app(code: str):
+    counter = counter_or_404(code)
+    version = version_or_503(counter)
+    questionnaire = version.definition
+    g.language = language = resolve_language(request.args.get("lang"), questionnaire.languages)
+    languages = [c for c in current_app.config["LANGUAGES"] if c in questionnaire.languages]
+    form_class = build_form_class(questionnaire, language, _("No opinion"), current_app.config["COMMENT_MAX_LENGTH"])
+    form = form_class(formdata=None, meta={"csrf": False})
+    pages = [url_for(".start"), *(url_for(".counter_app", code=code, lang=c) for c in languages)]
+    pages.append(url_for(".counter_app", code=code))
+    audio = [
+        url_for(
+            ".audio", instrument=questionnaire.instrument, version=questionnaire.version, language=c, question=q.code
+        )
+        for c in languages
+        for q in questionnaire.questions
+    ]
+    static = [url_for("static", filename=name) for name in STATIC_FILES]
+    body = render_template(
+        "kiosk/app.html",
+        counter=counter,
+        questionnaire=questionnaire,
+        version=version,
+        form=form,
+        language=language,
+        languages=languages,
+        fields=fields_to_choose(counter),
+        field_name=field_name,
+        skip=SKIP,
+        settings=_settings(),
+        cache_name=CACHE_NAME,
+        precache=[*pages, url_for(".manifest"), *static, *audio],
+    )
+    return _cached(body)
+
+
+def _cached(body: str) -> HttpResponse:
+    """Pages of the app: the service worker keeps its own copy and refreshes it whenever the network allows."""
+    response = HttpResponse(body, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    path = PROJECT_ROOT / "surveyapp" / "static" / "js" / "kiosk-sw.js"
+    script = path.read_text(encoding="utf-8").replace("__CACHE_NAME__", CACHE_NAME)
+    response = HttpResponse(script, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    g.language = resolve_language(request.args.get("lang"))
+    response = current_app.json.response(
+        {
+            "name": _("Citizen satisfaction kiosk"),
+            "short_name": _("Kiosk"),
+            "lang": g.language,
+            "start_url": url_for(".start"),
+            "scope": url_for(".start"),
+            "display": "fullscreen",
+            "orientation": "any",
+            "background_color": "#f3f5f7",
+            "theme_color": "#0b5394",
+            "icons": [
+                {
+                    "src": url_for("static", filename="img/kiosk-icon.svg"),
+                    "sizes": "any",
+                    "type": "image/svg+xml",
+                    "purpose": "any",
+                }
+            ],
+        }
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/audio/<instrument>/<int:version>/<language>/<question>")
+def audio(instrument: str, version: int, language: str, question: str):
+    """The read-aloud clip of one question in one language (recorded, or spoken by espeak-ng)."""
+    stored = db.session.scalar(
+        select(QuestionnaireVersion)
+        .join(Instrument)
+        .where(Instrument.code == instrument, QuestionnaireVersion.version == version)
+    )
+    if stored is None or language not in stored.definition.languages:
+        abort(404)
+    try:
+        item = stored.definition.question(question)
+    except KeyError:
+        abort(404)
+    try:
+        path, media_type = Speech.from_config(current_app.config).clip(item, language)
+    except AudioUnavailableError as exc:
+        abort(404, description=str(exc))
+    return send_file(path, mimetype=media_type, max_age=7 * 24 * 3600)

@@ -1,0 +1,190 @@
+"""The offline kiosk app on an enrolled tablet, in headless Chromium: answers survive the network going away,
+arrive exactly once, and the kiosk clears itself after the citizen leaves."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.db import db
+from surveyapp.devices.models import Device
+from surveyapp.devices.service import enrol
+from surveyapp.organisation.models import Counter
+from surveyapp.questionnaires.codec import decode
+from surveyapp.responses.models import Response
+
+pytestmark = pytest.mark.browser
+
+RATING = "ubnd-quynh-nhai-tong-hop"  # one tap
+SIPAS = "so-tu-phap-1"
+
+
+def enrolled(app, counter: str, partial_policy: str = "discard") -> str:
+    with app.app_context():
+        enrolment = enrol(db.session.scalar(select(Counter).where(Counter.code == counter)), "tablet", None)
+        enrolment.device.partial_policy = partial_policy
+        db.session.commit()
+        return enrolment.token
+
+
+def stored(app) -> list[tuple]:
+    with app.app_context():
+        rows = db.session.scalars(select(Response).order_by(Response.id)).all()
+        return [
+            (str(r.uuid), r.partial, r.device_id, decode(r.questionnaire_version.definition, r.answers)) for r in rows
+        ]
+
+
+@pytest.fixture
+def tablet(browser, live_server):
+    """A browser context like a kiosk tablet; every request it makes is recorded."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, base_url=live_server)
+    requests: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield context, page, requests
+    context.close()
+    assert errors == [], errors
+    foreign = {urlparse(url).netloc for url in requests if not url.startswith(("data:", "blob:"))}
+    assert foreign <= {urlparse(live_server).netloc}, f"requests left for other hosts: {foreign}"
+
+
+def connect(page, token: str, counter: str) -> None:
+    """What a supervisor does on a fresh tablet: open /kiosk/, type the token, press Connect."""
+    page.goto("/kiosk/")
+    assert page.locator("h1").inner_text() == "Kết nối máy tính bảng này"
+    page.get_by_label("Mã thiết bị").fill(token)
+    page.get_by_role("button", name="Kết nối").tap()
+    page.wait_for_url(re.compile(rf"/kiosk/c/{counter}$"))
+    page.wait_for_function("document.documentElement.dataset.cached === 'true'", timeout=30_000)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+
+def begin(page) -> None:
+    """Start a questionnaire: the Start button, or the field of the citizen's case where the counter asks."""
+    tiles = page.locator("#welcome button.tile")
+    if tiles.count():
+        tiles.filter(has_text="Đất đai").tap()
+    else:
+        page.get_by_role("button", name=re.compile("Bắt đầu")).tap()
+
+
+def rate(page, label: str = "Rất hài lòng") -> None:
+    begin(page)
+    page.locator("label.choice", has_text=label).tap()
+    page.get_by_role("button", name=re.compile("Gửi ý kiến")).tap()
+    page.wait_for_selector("#thanks:not([hidden])")
+
+
+def sync_state(page) -> tuple[str, str]:
+    sync = page.locator(".sync")
+    return sync.get_attribute("data-state"), sync.get_attribute("data-waiting")
+
+
+def test_answers_given_offline_arrive_exactly_once_when_the_network_returns(tablet, loaded_app):
+    context, page, _ = tablet
+    connect(page, enrolled(loaded_app, RATING), RATING)
+    context.set_offline(True)
+    page.reload()  # the kiosk itself now comes from the tablet's cache
+    assert page.locator("h1").first.inner_text() == "Hôm nay chúng tôi phục vụ Ông/Bà thế nào?"
+    rate(page, "Rất hài lòng")
+    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)  # back at the start, still offline
+    rate(page, "Không hài lòng")
+    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
+    page.wait_for_function("document.querySelector('.sync').dataset.waiting === '2'")
+    assert sync_state(page)[0] == "offline"
+    assert stored(loaded_app) == []
+
+    context.set_offline(False)
+    page.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'", timeout=20_000)
+    rows = stored(loaded_app)
+    assert [answers["rating"] for _, _, _, answers in rows] == [3, 1]  # in the order given
+    with loaded_app.app_context():
+        assert {r.field.code for r in db.session.scalars(select(Response))} == {"land"}
+    assert len({uuid for uuid, _, _, _ in rows}) == 2
+    with loaded_app.app_context():
+        device = db.session.scalar(select(Device))
+        assert device.queue_length == 0 and device.last_sync_at is not None
+        assert {device_id for _, _, device_id, _ in rows} == {device.id}
+
+
+def test_a_page_killed_while_sending_resends_and_the_server_stores_once(tablet, loaded_app, browser, live_server):
+    context, page, _ = tablet
+    connect(page, enrolled(loaded_app, RATING), RATING)
+    context.set_offline(True)
+    rate(page)
+    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
+
+    delivered = []
+
+    def server_stores_but_the_answer_is_lost(route):
+        response = route.fetch()  # the server stores the response...
+        delivered.append(response.status)
+        route.abort("connectionreset")  # ...and the tablet never hears back
+
+    context.route("**/api/v1/responses", server_stores_but_the_answer_is_lost)
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("() => true")
+    for _ in range(100):
+        if delivered:
+            break
+        page.wait_for_timeout(100)
+    assert delivered == [201]
+    page.close()  # killed with the answer still in its queue
+    assert len(stored(loaded_app)) == 1
+
+    context.unroute("**/api/v1/responses")
+    reopened = context.new_page()
+    reopened.goto(f"/kiosk/c/{RATING}")
+    reopened.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'", timeout=20_000)
+    assert len(stored(loaded_app)) == 1
+
+
+def test_inactivity_shows_a_countdown_then_clears_the_answers(tablet, loaded_app):
+    loaded_app.config.update(KIOSK_IDLE_SECONDS=4, KIOSK_IDLE_COUNTDOWN_SECONDS=3)
+    _, page, _ = tablet
+    connect(page, enrolled(loaded_app, SIPAS), SIPAS)
+    begin(page)
+    page.locator("#screen-1 fieldset.question.scale").first.locator("label.choice").nth(4).tap()
+    assert page.locator("#screen-1 input:checked").count() == 1
+    dialog = page.get_by_role("alertdialog")
+    dialog.wait_for(timeout=5_000)
+    assert "Ông/Bà còn ở đây không?" in dialog.inner_text()
+    assert int(dialog.locator(".idle-count").inner_text()) in (1, 2, 3)
+    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
+    begin(page)
+    assert page.locator("#screen-1").is_visible()
+    assert page.locator("form.survey input:checked").count() == 0  # nothing of the previous person
+    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
+    page.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'")
+    assert stored(loaded_app) == []  # this device discards half-finished questionnaires
+
+
+def test_a_device_that_submits_partials_sends_the_half_finished_answers(tablet, loaded_app):
+    loaded_app.config.update(KIOSK_IDLE_SECONDS=3, KIOSK_IDLE_COUNTDOWN_SECONDS=2)
+    _, page, _ = tablet
+    connect(page, enrolled(loaded_app, SIPAS, partial_policy="submit"), SIPAS)
+    begin(page)
+    page.locator("#screen-1 fieldset.question.scale").nth(1).locator("label.choice").nth(3).tap()
+    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
+    page.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'", timeout=10_000)
+    [(_, partial, _, answers)] = stored(loaded_app)
+    assert partial and answers["access_signs"] == 4 and answers["overall"] is None
+
+
+def test_read_aloud_plays_the_question(tablet, loaded_app):
+    context, page, requests = tablet
+    connect(page, enrolled(loaded_app, SIPAS), SIPAS)
+    context.set_offline(True)  # the clips were cached with the rest
+    begin(page)
+    button = page.locator("#screen-1 .read-aloud").first
+    assert button.get_attribute("aria-label") == "Nghe đọc câu hỏi"
+    button.tap()
+    page.wait_for_function("document.querySelector('#screen-1 .read-aloud').dataset.played === 'true'", timeout=20_000)
+    assert any("/kiosk/audio/sipas/1/vi/access_info" in url for url in requests)
