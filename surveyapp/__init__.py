@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from surveyapp import agency, api, auth, cli, errors, i18n, kiosk, office, operations
+from surveyapp import agency, api, auth, cli, errors, i18n, kiosk, office, operations, security
 from surveyapp import models as models  # every table registered with the metadata, for migrations
 from surveyapp.auth.session import configure_login
 from surveyapp.config import PROJECT_ROOT, DefaultConfig, database_url_from_env, instance_secret_key
@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     i18n.init_app(app)
     operations.init_app(app)
+    security.init_app(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     for blueprint in (kiosk.bp, kiosk.offline_bp, auth.bp, agency.bp, office.bp, api.bp):

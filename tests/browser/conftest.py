@@ -51,6 +51,14 @@ def page(browser, live_server):
     failed: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.on("pageerror", lambda error: failed.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            failed.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
     assert failed == [], f"requests failed or scripts threw: {failed}"

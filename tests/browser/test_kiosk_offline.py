@@ -47,6 +47,14 @@ def tablet(browser, live_server):
     context.on("request", lambda request: requests.append(request.url))
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield context, page, requests
     context.close()
     assert errors == [], errors
@@ -61,7 +69,7 @@ def connect(page, token: str, counter: str) -> None:
     page.get_by_label("Mã thiết bị").fill(token)
     page.get_by_role("button", name="Kết nối").tap()
     page.wait_for_url(re.compile(rf"/kiosk/c/{counter}$"))
-    page.wait_for_function("document.documentElement.dataset.cached === 'true'", timeout=30_000)
+    page.wait_for_selector("html[data-cached='true']", state="attached", timeout=30_000)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
 
@@ -96,12 +104,12 @@ def test_answers_given_offline_arrive_exactly_once_when_the_network_returns(tabl
     page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)  # back at the start, still offline
     rate(page, "Không hài lòng")
     page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
-    page.wait_for_function("document.querySelector('.sync').dataset.waiting === '2'")
+    page.wait_for_selector(".sync[data-waiting='2']", state="attached")
     assert sync_state(page)[0] == "offline"
     assert stored(loaded_app) == []
 
     context.set_offline(False)
-    page.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'", timeout=20_000)
+    page.wait_for_selector(".sync[data-state='sent']", state="attached", timeout=20_000)
     rows = stored(loaded_app)
     assert [answers["rating"] for _, _, _, answers in rows] == [3, 1]  # in the order given
     with loaded_app.app_context():
@@ -130,7 +138,6 @@ def test_a_page_killed_while_sending_resends_and_the_server_stores_once(tablet, 
     context.route("**/api/v1/responses", server_stores_but_the_answer_is_lost)
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("() => true")
     for _ in range(100):
         if delivered:
             break
@@ -142,7 +149,7 @@ def test_a_page_killed_while_sending_resends_and_the_server_stores_once(tablet, 
     context.unroute("**/api/v1/responses")
     reopened = context.new_page()
     reopened.goto(f"/kiosk/c/{RATING}")
-    reopened.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'", timeout=20_000)
+    reopened.wait_for_selector(".sync[data-state='sent']", state="attached", timeout=20_000)
     assert len(stored(loaded_app)) == 1
 
 
@@ -162,7 +169,7 @@ def test_inactivity_shows_a_countdown_then_clears_the_answers(tablet, loaded_app
     assert page.locator("#screen-1").is_visible()
     assert page.locator("form.survey input:checked").count() == 0  # nothing of the previous person
     page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
-    page.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'")
+    page.wait_for_selector(".sync[data-state='sent']", state="attached")
     assert stored(loaded_app) == []  # this device discards half-finished questionnaires
 
 
@@ -173,7 +180,7 @@ def test_a_device_that_submits_partials_sends_the_half_finished_answers(tablet, 
     begin(page)
     page.locator("#screen-1 fieldset.question.scale").nth(1).locator("label.choice").nth(3).tap()
     page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
-    page.wait_for_function("document.querySelector('.sync').dataset.state === 'sent'", timeout=10_000)
+    page.wait_for_selector(".sync[data-state='sent']", state="attached", timeout=10_000)
     [(_, partial, _, answers)] = stored(loaded_app)
     assert partial and answers["access_signs"] == 4 and answers["overall"] is None
 
@@ -186,5 +193,5 @@ def test_read_aloud_plays_the_question(tablet, loaded_app):
     button = page.locator("#screen-1 .read-aloud").first
     assert button.get_attribute("aria-label") == "Nghe đọc câu hỏi"
     button.tap()
-    page.wait_for_function("document.querySelector('#screen-1 .read-aloud').dataset.played === 'true'", timeout=20_000)
+    page.wait_for_selector("#screen-1 .read-aloud[data-played='true']", state="attached", timeout=20_000)
     assert any("/kiosk/audio/sipas/1/vi/access_info" in url for url in requests)

@@ -107,3 +107,15 @@ def test_backup_and_restore_bring_back_every_response(app, backend, database_url
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE "{target}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_security_headers_on_every_page(loaded_app):
+    client = loaded_app.test_client()
+    for url in ("/k/so-tu-phap-1", "/auth/sign-in", "/healthz", "/api/v1/openapi.json", "/k/nowhere"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+        assert "frame-ancestors 'none'" in csp and headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "same-origin" and headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in headers
+    assert "max-age" in client.get("/k/so-tu-phap-1", base_url="https://localhost").headers["Strict-Transport-Security"]
