@@ -98,6 +98,7 @@ def test_lock_out_is_shared_by_every_worker_through_redis(loaded_app):
         db.session.commit()
     config = {
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # other test runs share the server
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": loaded_app.config["SQLALCHEMY_DATABASE_URI"],
