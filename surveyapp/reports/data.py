@@ -24,6 +24,7 @@ from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
 from surveyapp.responses.models import Response
 from surveyapp.scores.service import ScoreReport, Unit, compute_scores
+from surveyapp.scores.settings import settings_for
 
 #: How many of a unit's lowest criteria a report highlights.
 WEAKEST = 3
@@ -91,11 +92,25 @@ class Scores:
         self.instrument = instrument
         self.field_code = field_code
         self._reports: dict[str, ScoreReport] = {}
+        self._parts: dict[tuple[str, frozenset[int]], ScoreReport] = {}
 
     def __call__(self, period: Period) -> ScoreReport:
         if period.code not in self._reports:
             self._reports[period.code] = compute_scores(period, self.instrument, field_code=self.field_code)
         return self._reports[period.code]
+
+    def within(self, period: Period, agencies: frozenset[int]) -> ScoreReport:
+        """Scores that hold the same figures as ``self(period)`` for every unit made of whole ``agencies``: the
+        whole period's when it is already computed, else those of the responses in ``agencies`` only (faster
+        for one unit's trend; see ``compute_scores``), or the whole period's when weights are raked."""
+        if period.code in self._reports:
+            return self._reports[period.code]
+        key = (period.code, agencies)
+        if key not in self._parts:
+            if settings_for(period.code).weighting == "rake":
+                return self(period)
+            self._parts[key] = compute_scores(period, self.instrument, field_code=self.field_code, agencies=agencies)
+        return self._parts[key]
 
 
 def labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
@@ -218,7 +233,12 @@ def build_unit_report(
             )
             if v is not None and _inside(tree, scope, v.unit) and (child_filter is None or child_filter(v.unit))
         )
-    trend = tuple((p, _headline(scores(p), level, unit_id, language)) for p in previous_periods(period, trend_periods))
+    periods = previous_periods(period, trend_periods)
+    agencies = _agencies_of(report.units[level][unit_id], periods[0], period)
+    trend = tuple(
+        (p, _headline(scores(p) if agencies is None else scores.within(p, agencies), level, unit_id, language))
+        for p in periods
+    )
     change = _change(trend, report.settings.confidence)
     improve, answered = _improve(report, level, unit_id, language)
     comments = None
@@ -227,6 +247,21 @@ def build_unit_report(
     return UnitReport(
         report, view, above, children_level, children, trend, change, improve, answered, comments, minimum_group
     )
+
+
+def _agencies_of(unit: Unit, first: Period, last: Period) -> frozenset[int] | None:
+    """The agencies whose responses determine a counter's or an agency's figures from ``first`` to ``last``
+    (those its responses were recorded in), or ``None`` for an area (its figures need every response)."""
+    if unit.kind == "agency":
+        return frozenset({unit.id})
+    if unit.kind != "counter":
+        return None
+    rows = db.session.scalars(
+        select(Response.agency_id)
+        .where(Response.counter_id == unit.id, Response.submitted_at >= first.start, Response.submitted_at < last.end)
+        .distinct()
+    )
+    return frozenset(rows)
 
 
 def _inside(tree: OrgTree, scope: Scope, unit: Unit) -> bool:
