@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 import scoring
 from surveyapp.db import db
-from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import OrgTree, Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
+from surveyapp.reports.scope import unit_inside
 from surveyapp.responses.models import Response
-from surveyapp.scores.service import ScoreReport, Unit, compute_scores
+from surveyapp.scores.service import ScoreReport, ScoringError, Unit, compute_scores
 from surveyapp.scores.settings import settings_for
 
 #: How many of a unit's lowest criteria a report highlights.
@@ -225,20 +225,19 @@ def build_unit_report(
     children = ()
     if children_level is not None:
         scope = Scope("area" if report.units[level][unit_id].kind == "area" else level, unit_id)
+        inside = (
+            child_id
+            for child_id in sorted(report.respondents[children_level])
+            if unit_inside(tree, scope, report.units[children_level][child_id])
+        )
         children = tuple(
             v
-            for v in (
-                unit_view(report, children_level, child_id, language)
-                for child_id in sorted(report.respondents[children_level])
-            )
-            if v is not None and _inside(tree, scope, v.unit) and (child_filter is None or child_filter(v.unit))
+            for v in (unit_view(report, children_level, child_id, language) for child_id in inside)
+            if v is not None and (child_filter is None or child_filter(v.unit))
         )
     periods = previous_periods(period, trend_periods)
     agencies = _agencies_of(report.units[level][unit_id], periods[0], period)
-    trend = tuple(
-        (p, _headline(scores(p) if agencies is None else scores.within(p, agencies), level, unit_id, language))
-        for p in periods
-    )
+    trend = tuple((p, _past_headline(scores, p, agencies, level, unit_id, language)) for p in periods)
     change = _change(trend, report.settings.confidence)
     improve, answered = _improve(report, level, unit_id, language)
     comments = None
@@ -264,18 +263,24 @@ def _agencies_of(unit: Unit, first: Period, last: Period) -> frozenset[int] | No
     return frozenset(rows)
 
 
-def _inside(tree: OrgTree, scope: Scope, unit: Unit) -> bool:
-    model = {"counter": Counter, "agency": Agency}.get(unit.kind, Area)
-    probe = db.session.get(model, unit.id)
-    return probe is not None and tree.contains(scope, probe)
-
-
 def _above(report: ScoreReport, level: str, unit_id: int, other: str, language: str, tree: OrgTree):
     """The unit of level ``other`` that contains this unit's responses."""
     mask = report.domains[level] == unit_id
     ids = np.unique(report.domains[other][mask])
     ids = ids[ids >= 0]
     return unit_view(report, other, int(ids[0]), language) if len(ids) == 1 else None
+
+
+def _past_headline(
+    scores: Scores, period: Period, agencies: frozenset[int] | None, level: str, unit_id: int, language: str
+) -> scoring.Estimate | None:
+    """The unit's headline in an earlier period; ``None`` when it cannot be scored (e.g. no service volumes were
+    loaded for that period): a gap in the trend rather than no report."""
+    try:
+        report = scores(period) if agencies is None else scores.within(period, agencies)
+    except ScoringError:
+        return None
+    return _headline(report, level, unit_id, language)
 
 
 def _headline(report: ScoreReport, level: str, unit_id: int, language: str) -> scoring.Estimate | None:

@@ -147,10 +147,8 @@ class UnitDocument:
     criteria_chart: Markup
     weakest: tuple[Row, ...]
     comparison: tuple[UnitLine, ...]
-    comparison_chart: Markup
     children_label: str | None
     children: tuple[UnitLine, ...]
-    children_chart: Markup | None
     trend_chart: Markup
     trend: tuple[tuple[str, Row], ...]
     change: str
@@ -274,18 +272,7 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
         sorted((r for rows in criteria.values() for r in rows if r.weakest), key=lambda r: r.estimate.estimate)
     )
     comparison = tuple(_line(v, report, language) for v in (view, *unit_report.above))
-    comparison_chart = _bars(
-        [line.headline for line in comparison], report, language, _("Overall index compared with the areas above")
-    )
     children = tuple(_line(v, report, language) for v in unit_report.children)
-    children_chart = None
-    if len(children) >= 2:
-        children_chart = _bars(
-            [line.headline for line in children],
-            report,
-            language,
-            wording.level_name(unit_report.children_level, plural=True),
-        )
     trend_points, trend_rows = [], []
     for period, estimate in unit_report.trend:
         trend_points.append(_trend_point(period, estimate))
@@ -331,12 +318,10 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
         criteria_chart=criteria_chart,
         weakest=weakest,
         comparison=comparison,
-        comparison_chart=comparison_chart,
         children_label=wording.level_name(unit_report.children_level, plural=True)
         if unit_report.children_level
         else None,
         children=children,
-        children_chart=children_chart,
         trend_chart=Markup(trend_svg),  # noqa: S704 - drawn by surveyapp.charts, which escapes every text
         trend=tuple(trend_rows),
         change=wording.change(unit_report.change),

@@ -25,7 +25,9 @@ from surveyapp.periods import Period
 
 MET, NOT_MET, INCONCLUSIVE, NO_ESTIMATE = "met", "not_met", "inconclusive", "no_estimate"
 DECISIONS = (MET, NOT_MET, INCONCLUSIVE, NO_ESTIMATE)
-MINUS = "\u2212"
+#: The sign of a negative difference: the hyphen-minus, which every report font has (U+2212 is missing in
+#: Noto Sans, and a fallback font costs a second embedded font).
+MINUS = "-"
 
 
 def language() -> str:

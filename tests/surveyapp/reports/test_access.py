@@ -141,3 +141,12 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_the_api_answers_401(world):
             assert response.status_code == 401 and response.json["error"] == "unauthorized", name
         else:
             assert response.status_code == 302 and "/auth/sign-in?next=" in response.headers["Location"], name
+
+
+@pytest.mark.parametrize("role", ["manager", "supervisor"])
+def test_unit_pages_link_to_the_reports_for_those_who_download_them(world, role):
+    client = world.test_client()
+    sign_in(client, ACCOUNTS[role].email, ACCOUNTS[role].password)
+    page = client.get(f"/agency/agency/ubnd-moc-chau?{Q}").get_data(as_text=True)
+    links = (f"/reports/agency/ubnd-moc-chau.pdf?{Q}", f"/reports/agency/ubnd-moc-chau/comparison.pdf?{Q}")
+    assert all((link in page) == (role == "manager") for link in links)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from surveyapp.db import db
-from surveyapp.organisation.models import Agency
+from surveyapp.organisation.models import Agency, ServiceVolume
+from surveyapp.periods import parse_period
 from surveyapp.reports.data import Scores, build_unit_report
 from surveyapp.scores.service import ScoringError, compute_scores
 from surveyapp.scores.settings import Settings
@@ -40,3 +41,14 @@ def test_the_agencies_own_responses_give_the_same_figures(demo_app):
                 assert same(*(r.main.get("counter", counter, "overall") for r in (part, whole)))
         with pytest.raises(ScoringError, match="Raked weights"):
             compute_scores(PERIOD, settings=Settings(weighting="rake"), agencies={agency.id})
+
+
+def test_a_past_period_that_cannot_be_scored_is_a_gap_in_the_trend(demo_app):
+    with demo_app.app_context():
+        db.session.execute(delete(ServiceVolume).where(ServiceVolume.period == "2026-Q1"))
+        agency = db.session.scalar(select(Agency).where(Agency.code == "ubnd-moc-chau"))
+        with pytest.raises(ScoringError, match="No service volumes"):
+            compute_scores(parse_period("2026-Q1"))
+        report = build_unit_report(Scores(), PERIOD, "district", agency.area_id, "vi")
+        trend = {p.code: e for p, e in report.trend}
+        assert trend["2026-Q1"] is None and trend["2026-Q2"] is not None and trend["2026-Q3"] is not None
