@@ -42,6 +42,8 @@ from surveyapp.scores.service import ScoreReport, Unit
 
 #: Chart width in viewBox units: printed 176 mm wide, the charts' text is 8–8.5 pt.
 CHART_WIDTH = 860.0
+#: The trend chart is drawn narrower (and printed 80% wide): its height follows its width.
+TREND_WIDTH = 600.0
 #: Most pairwise differences a comparison report lists.
 PAIR_LIMIT = 60
 
@@ -217,7 +219,7 @@ def _methods(report: ScoreReport, language: str, minimum_group: int) -> Methods:
         tuple((titles[q.element], q.text.get(language), q.weight) for q in questionnaire.criteria),
     )
     return Methods(
-        settings_source=settings.source,
+        settings_source=_("built-in defaults") if settings.source == "built-in" else settings.source,
         target=wording.target_text(settings.target),
         target_heading=_("Target %(target)s", target=wording.target_text(settings.target)),
         confidence=wording.target_text(settings.confidence),
@@ -284,7 +286,7 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
         target=settings.target,
         level=settings.confidence,
         title=_("Overall index by period"),
-        width=CHART_WIDTH,
+        width=TREND_WIDTH,
     )
     names = labels(report.questionnaire, language)
     extras = view.extras
@@ -383,6 +385,7 @@ class ComparisonDocument:
     facts: Facts
     units: tuple[ComparedUnit, ...]
     element_titles: tuple[str, ...]
+    overall_label: str
     bar_chart: Markup
     funnel_chart: Markup | None
     dispersion: str | None
@@ -462,6 +465,7 @@ def comparison_document(
         facts=_facts(report, language, parent_view.left_out),
         units=tuple(units),
         element_titles=tuple(e.title.get(language) for e in report.questionnaire.elements),
+        overall_label=labels(report.questionnaire, language)["overall"],
         bar_chart=bar_chart,
         funnel_chart=funnel_svg,
         dispersion=_dispersion(funnel),
