@@ -180,7 +180,7 @@ def reports_command(period, level, codes, language, out_dir, jobs, without_comme
         Task(parsed.code, level, uid, code, language, not without_comments, minimum, str(out_dir.resolve()))
         for uid, code in units
     ]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    jobs = max(1, min(jobs or _cores(), len(tasks)))
     outcomes = _render_all(tasks, jobs)
     written = [o for o in outcomes if o.path]
     empty = sorted(o.code for o in outcomes if not o.path and not o.error)
@@ -210,6 +210,14 @@ def reports_command(period, level, codes, language, out_dir, jobs, without_comme
         for outcome in failed:
             click.echo(f"Failed: {outcome.code}: {outcome.error}", err=True)
         raise click.ClickException(f"{len(failed)} of {len(tasks)} reports could not be rendered.")
+
+
+def _cores() -> int:
+    """The cores this process may run on (fewer than the machine's in a container or under taskset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _render_all(tasks: list[Task], jobs: int) -> list[Outcome]:

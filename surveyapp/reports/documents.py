@@ -44,6 +44,8 @@ from surveyapp.scores.service import ScoreReport, Unit
 CHART_WIDTH = 860.0
 #: The trend chart is drawn narrower (and printed 80% wide): its height follows its width.
 TREND_WIDTH = 600.0
+#: Most bars in one chart: a taller chart would not fit on an A4 page.
+BARS_PER_CHART = 30
 #: Most pairwise differences a comparison report lists.
 PAIR_LIMIT = 60
 
@@ -182,7 +184,14 @@ def _item(row: Row, label: str | None = None, highlight: bool = False) -> IndexI
     )
 
 
-def _bars(rows: Sequence[Row], report: ScoreReport, language: str, title: str, note: str | None = None) -> Markup:
+def _bars(
+    rows: Sequence[Row],
+    report: ScoreReport,
+    language: str,
+    title: str,
+    note: str | None = None,
+    axis_min: float | None = None,
+) -> Markup:
     settings = report.settings
     svg = index_bar_chart(
         [_item(row) for row in rows],
@@ -191,9 +200,25 @@ def _bars(rows: Sequence[Row], report: ScoreReport, language: str, title: str, n
         level=settings.confidence,
         title=title,
         width=CHART_WIDTH,
+        axis_min=axis_min,
         highlight_note=note,
     )
     return Markup(svg)  # noqa: S704 - built by surveyapp.charts, which escapes every text
+
+
+def _bar_pages(rows: Sequence[Row], report: ScoreReport, language: str, title: str) -> tuple[Markup, ...]:
+    """Bar charts of at most :data:`BARS_PER_CHART` rows each (one chart must fit on a page), on one axis: it
+    starts where the chart would start it for all the rows (50%, or the 10% step below the lowest interval or
+    the target; the 20% step when the axis would span more than 60 points)."""
+    if len(rows) <= BARS_PER_CHART:
+        return (_bars(rows, report, language, title),)
+    lowers = [r.estimate.lower for r in rows if r.has_estimate and math.isfinite(r.estimate.lower)]
+    lowest = min([0.5, report.settings.target, *lowers])
+    start = math.floor(lowest * 10 + 1e-9) / 10
+    if 1.0 - start > 0.6 + 1e-9:
+        start = math.floor(lowest * 5 + 1e-9) / 5
+    chunks = range(0, len(rows), BARS_PER_CHART)
+    return tuple(_bars(rows[i : i + BARS_PER_CHART], report, language, title, axis_min=start) for i in chunks)
 
 
 def _facts(report: ScoreReport, language: str, left_out: int) -> Facts:
@@ -386,7 +411,7 @@ class ComparisonDocument:
     units: tuple[ComparedUnit, ...]
     element_titles: tuple[str, ...]
     overall_label: str
-    bar_chart: Markup
+    bar_charts: tuple[Markup, ...]
     funnel_chart: Markup | None
     dispersion: str | None
     shrinkage_note: str | None
@@ -452,7 +477,7 @@ def comparison_document(
             )
         )
     units.sort(key=_by_estimate)
-    bar_chart = _bars(
+    bar_charts = _bar_pages(
         [u.line.headline for u in units], report, language, wording.level_name(comparison.level, plural=True)
     )
     pairs, holm_count, bh_count, total = _pairs(comparison, names)
@@ -466,7 +491,7 @@ def comparison_document(
         units=tuple(units),
         element_titles=tuple(e.title.get(language) for e in report.questionnaire.elements),
         overall_label=labels(report.questionnaire, language)["overall"],
-        bar_chart=bar_chart,
+        bar_charts=bar_charts,
         funnel_chart=funnel_svg,
         dispersion=_dispersion(funnel),
         shrinkage_note=_shrinkage_note(shrink),

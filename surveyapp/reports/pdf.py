@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
 from flask import Flask, current_app
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 #: The origin report HTML is given as its base URL. ``.invalid`` is reserved (RFC 2606): it never resolves.
@@ -85,7 +87,20 @@ def static_url(filename: str, app: Flask | None = None) -> str:
     return f"{ORIGIN}{app.static_url_path}/{filename}"
 
 
+_thread = threading.local()
+
+
+def font_configuration() -> FontConfiguration:
+    """This thread's font configuration, kept between documents: fonts found and measured once are reused
+    (about a tenth of a report's rendering time). One per thread, as Pango's font maps are not shared safely."""
+    config = getattr(_thread, "font_config", None)
+    if config is None:
+        config = _thread.font_config = FontConfiguration()
+    return config
+
+
 def render_pdf(html: str, fetcher: StaticFilesOnly | None = None) -> bytes:
     """The PDF of ``html``, rendered with a fetcher that serves only static files."""
     fetcher = fetcher or fetcher_for()
-    return weasyprint.HTML(string=html, base_url=f"{ORIGIN}/", url_fetcher=fetcher).write_pdf()
+    document = weasyprint.HTML(string=html, base_url=f"{ORIGIN}/", url_fetcher=fetcher)
+    return document.write_pdf(font_config=font_configuration())
