@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
@@ -127,9 +128,10 @@ def scores_of_unit(kind: str, code: str):
     if level in report.levels:
         mask = report.domains[level] == found.id
         for other in report.levels[report.levels.index(level) + 1 :]:
-            ids = {int(i) for i in report.domains[other][mask] if i >= 0}
+            ids = np.unique(report.domains[other][mask])
+            ids = ids[ids >= 0]
             if len(ids) == 1:
-                above.append(_unit_json(report, other, report.units[other][ids.pop()]))
+                above.append(_unit_json(report, other, report.units[other][int(ids[0])]))
     children = []
     child_level = {"counter": None, "agency": "counter"}.get(level, "agency")
     if child_level is not None:

@@ -60,7 +60,13 @@ def period_arg() -> Period:
 def language_arg() -> str:
     language = request.args.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
     if language not in supported_languages():
-        abort(400, description=f"Reports are written in {', '.join(supported_languages())}; not in '{language}'.")
+        languages = ", ".join(supported_languages())
+        abort(
+            400,
+            description=_(
+                "Reports are written in %(languages)s, not in '%(language)s'.", languages=languages, language=language
+            ),
+        )
     return language
 
 
@@ -71,7 +77,7 @@ def find_unit(kind: str, code: str, action: Action) -> Area | Agency | Counter:
     if found is None:
         if not current_user.may(action):
             abort(403)
-        abort(404, description="There is no such unit.")
+        abort(404, description=_("There is no such unit."))
     authorize(action, found)
     return found
 
@@ -110,7 +116,10 @@ def unit_pdf(kind: str, code: str):
     except ScoringError as exc:
         abort(422, description=str(exc))
     if rendered is None:
-        abort(404, description=f"{unit.name} has no scored SIPAS responses in {period.code}.")
+        abort(
+            404,
+            description=_("%(unit)s has no scored SIPAS responses in %(period)s.", unit=unit.name, period=period.code),
+        )
     audit.record(
         "report_downloaded",
         current_user,
@@ -129,7 +138,7 @@ def unit_pdf(kind: str, code: str):
 def comparison_pdf(kind: str, code: str):
     """The PDF comparing the units of ``?level=`` inside an area or agency (the province's districts by default)."""
     if kind not in ("area", "agency"):
-        abort(404, description="There is no such unit.")
+        abort(404, description=_("There is no such unit."))
     unit = find_unit(kind, code, Action.DOWNLOAD_REPORTS)
     period, language = period_arg(), language_arg()
     report = scores_for(period)
@@ -145,7 +154,10 @@ def comparison_pdf(kind: str, code: str):
         minimum_group=current_app.config["MIN_GROUP_SIZE"],
     )
     if rendered is None:
-        abort(404, description=f"{unit.name} has no scored SIPAS responses in {period.code}.")
+        abort(
+            404,
+            description=_("%(unit)s has no scored SIPAS responses in %(period)s.", unit=unit.name, period=period.code),
+        )
     audit.record(
         "report_downloaded",
         current_user,
@@ -164,11 +176,11 @@ def comparison_level(report: ScoreReport, parent_level: str, requested: str | No
     default (districts in the province, agencies in an area, counters in an agency)."""
     levels = report.levels
     if parent_level not in levels:
-        abort(404, description=f"There are no scored SIPAS responses in {report.period.code} for this unit.")
+        abort(404, description=_("This unit has no scored SIPAS responses in %(period)s.", period=report.period.code))
     finer = levels[: levels.index(parent_level)]
     if requested:
         if requested not in finer:
-            abort(400, description=f"Inside a {parent_level}, compare one of: {', '.join(finer)}.")
+            abort(400, description=_("Inside this unit, compare one of: %(levels)s.", levels=", ".join(finer)))
         return requested
     if parent_level == levels[-1] and len(finer) > 2:
         return finer[-1]
@@ -180,7 +192,7 @@ def comparison_level(report: ScoreReport, parent_level: str, requested: str | No
 
 def export_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        abort(404, description="Exports are CSV (.csv) or XLSX (.xlsx).")
+        abort(404, description=_("Exports are CSV (.csv) or XLSX (.xlsx)."))
     return fmt
 
 
@@ -217,11 +229,9 @@ def export_scores(fmt: str):
     report = scores_for(period, instrument, field)
     level = request.args.get("level") or "agency"
     if level not in report.levels:
-        abort(
-            400,
-            description=f"'{level}' is not a level with responses in {period.code}; "
-            f"choose one of {', '.join(report.levels)}.",
-        )
+        choices = ", ".join(report.levels)
+        message = _("'%(level)s' is not a level with responses in %(period)s; choose one of %(levels)s.")
+        abort(400, description=message % {"level": level, "period": period.code, "levels": choices})
     keep = inside(org_tree(), current_user.scope)
     name = f"scores-{instrument}-{period.code}-{level}"
     if fmt == "csv":
@@ -274,14 +284,14 @@ def export_responses(fmt: str):
         table = response_table(
             instrument, period, where=where, anonymous=True, comments=comments, minimum_group=minimum
         )
-    except ValueError as exc:
-        abort(400, description=f"There is {exc}.")
+    except ValueError:
+        abort(400, description=_("No questionnaire '%(instrument)s' is loaded.", instrument=instrument))
     name = f"responses-{instrument}-{period.code}"
     if fmt == "csv":
         body = exports.responses_csv(table)
     else:
         if exports.response_count(instrument, period, where) > exports.XLSX_MAX_ROWS:
-            abort(422, description="Too many responses for one XLSX sheet: export CSV instead.")
+            abort(422, description=_("Too many responses for one XLSX sheet: export CSV instead."))
         about = _responses_about(period, instrument, comments, minimum)
         body = exports.responses_xlsx(table, len(ANONYMOUS_COLUMNS), about, _("About this file"))
     audit.record(

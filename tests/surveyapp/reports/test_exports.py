@@ -112,18 +112,18 @@ def test_bad_requests_get_a_sentence(demo_app, monkeypatch):
     client = signed_in(demo_app)
     cases = [
         ("/reports/exports/scores.csv?period=2026-Q9", 400, "is not a period"),
-        (f"/reports/exports/scores.csv?period={PERIOD.code}&level=planet", 400, "is not a level"),
+        (f"/reports/exports/scores.csv?period={PERIOD.code}&level=planet", 400, "không phải là cấp có phiếu"),
         (f"/reports/exports/scores.csv?period={PERIOD.code}&instrument=nothing", 422, "nothing"),
         (f"/reports/exports/scores.csv?period={PERIOD.code}&field=nowhere", 422, "nowhere"),
-        (f"/reports/exports/responses.csv?period={PERIOD.code}&instrument=nothing", 400, "nothing"),
-        (f"/reports/exports/responses.pdf?period={PERIOD.code}", 404, "CSV"),
-        (f"/reports/agency/ubnd-moc-chau.pdf?period={PERIOD.code}&lang=fr", 400, "fr"),
-        (f"/reports/area/son-la/comparison.pdf?period={PERIOD.code}&level=province", 400, "compare one of"),
-        ("/reports/agency/ubnd-moc-chau.pdf?period=2020-Q1", 404, "no scored SIPAS responses"),
-        (f"/reports/planet/earth.pdf?period={PERIOD.code}", 404, "no such unit"),
+        (f"/reports/exports/responses.csv?period={PERIOD.code}&instrument=nothing", 400, "khảo sát &#39;nothing&#39;"),
+        (f"/reports/exports/responses.pdf?period={PERIOD.code}", 404, "CSV (.csv) hoặc XLSX"),
+        (f"/reports/agency/ubnd-moc-chau.pdf?period={PERIOD.code}&lang=fr", 400, "không có bằng &#39;fr&#39;"),
+        (f"/reports/area/son-la/comparison.pdf?period={PERIOD.code}&level=province&lang=en", 400, "compare one of"),
+        ("/reports/agency/ubnd-moc-chau.pdf?period=2020-Q1", 404, "được tính điểm trong kỳ 2020-Q1"),
+        (f"/reports/planet/earth.pdf?period={PERIOD.code}", 404, "Không có đơn vị này."),
     ]
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
-    cases.append((f"/reports/exports/responses.xlsx?period={PERIOD.code}", 422, "export CSV"))
+    cases.append((f"/reports/exports/responses.xlsx?period={PERIOD.code}&lang=en", 422, "export CSV instead"))
     for url, status, words in cases:
         response = client.get(url)
         assert response.status_code == status, (url, response.status_code)
