@@ -17,19 +17,22 @@ trend over four quarters. Figures, each the median of several runs where it is c
 * **batch** — ``flask reports --period 2026-Q3 --out DIR`` in a child process, one worker per core, every
   agency with responses; wall time from start to the last file.
 
-The machine's load average is printed beside the figures: other work on the same cores slows every figure.
-The database is kept under benchmarks/out/ for the next run.
+Each figure is given in wall time and in CPU time: other work on the same cores (the load average is printed)
+slows the wall time, not the CPU time, and a batch's CPU time divided by the cores is its wall time on an
+otherwise idle machine. The database is kept under benchmarks/out/ for the next run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,14 +115,13 @@ def measure_in_process(url: str, repeat: int) -> dict[str, list[float]]:
 
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
     app = create_app({**config, "SESSION_COOKIE_SECURE": False})
-    figures: dict[str, list[float]] = {"floor": [], "request": [], "render": []}
+    figures: dict[str, list[tuple[float, float]]] = {"floor": [], "request": [], "render": []}
     with app.app_context():
         html = FLOOR_HTML.format(css=static_url("css/report.css"))
         render_pdf(html, fetcher_for())  # fonts and the stylesheet parser warmed once, as in a running server
         for _ in range(repeat * 2):
-            started = time.perf_counter()
-            render_pdf(html, fetcher_for())
-            figures["floor"].append(time.perf_counter() - started)
+            with timed(figures["floor"]):
+                render_pdf(html, fetcher_for())
         if find_user(BENCH_USER) is None:
             create_user(BENCH_USER, "Bench", "reform_office", "province", BENCH_PASSWORD, None, "bench")
             db.session.commit()
@@ -129,30 +131,41 @@ def measure_in_process(url: str, repeat: int) -> dict[str, list[float]]:
         scores = Scores()
         scores(period)
         for agency_id in ids:
-            started = time.perf_counter()
-            unit_report(scores, period, "agency", agency_id, "vi", include_comments=True, minimum_group=5)
-            figures["render"].append(time.perf_counter() - started)
+            with timed(figures["render"]):
+                unit_report(scores, period, "agency", agency_id, "vi", include_comments=True, minimum_group=5)
     client = app.test_client()
     client.post("/auth/sign-in", data={"email": BENCH_USER, "password": BENCH_PASSWORD})
     for code in codes:
-        started = time.perf_counter()
-        response = client.get(f"/reports/agency/{code}.pdf?period={PERIOD}")
-        figures["request"].append(time.perf_counter() - started)
+        with timed(figures["request"]):
+            response = client.get(f"/reports/agency/{code}.pdf?period={PERIOD}")
         assert response.status_code == 200 and response.data.startswith(b"%PDF"), response.status_code
     return figures
 
 
-def batch(url: str, jobs: int | None) -> tuple[float, int, str]:
+@contextmanager
+def timed(into: list[tuple[float, float]]):
+    """Append (wall seconds, CPU seconds of this process) of the block to ``into``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    into.append((time.perf_counter() - wall, time.process_time() - cpu))
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def batch(url: str, jobs: int | None) -> tuple[float, float, int, str]:
     with tempfile.TemporaryDirectory() as folder:
         command = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "surveyapp", "reports", "--period", PERIOD]
         command += ["--out", folder, *(["--jobs", str(jobs)] if jobs else [])]
         env = {**os.environ, "SURVEYAPP_DATABASE_URL": url, "SURVEYAPP_SECRET_KEY": "bench"}
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), children_cpu()
         result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, children_cpu() - cpu
         if result.returncode:
             raise SystemExit(f"the batch failed:\n{result.stdout}\n{result.stderr}")
-        return elapsed, len(list(Path(folder).glob("*.pdf"))), result.stdout.strip().splitlines()[0]
+        return elapsed, cpu, len(list(Path(folder).glob("*.pdf"))), result.stdout.strip().splitlines()[0]
 
 
 def main() -> None:
@@ -170,14 +183,24 @@ def main() -> None:
         ("one agency report, request (scores + PDF)", figures["request"]),
         ("one agency report, render (scores in memory)", figures["render"]),
     ]
+    print(f"{'':<46} {'wall median':>11} {'wall min':>9} {'CPU median':>11}")
     for label, values in rows:
-        print(f"{label:<48} median {statistics.median(values):6.3f} s   min {min(values):6.3f} s", flush=True)
-    elapsed, files, summary = batch(url, None)
-    print(f"{'batch, every agency, one process per core':<48} {elapsed:6.1f} s for {files} reports", flush=True)
+        walls, cpus = [w for w, _ in values], [c for _, c in values]
+        print(
+            f"{label:<46} {statistics.median(walls):9.3f} s {min(walls):7.3f} s {statistics.median(cpus):9.3f} s",
+            flush=True,
+        )
+    cores = len(os.sched_getaffinity(0))
+    elapsed, cpu, files, summary = batch(url, None)
+    print(
+        f"batch, every agency, one process per core: {elapsed:.1f} s wall for {files} reports; "
+        f"{cpu:.1f} s CPU in all, {cpu / cores:.1f} s per core",
+        flush=True,
+    )
     print(f"  {summary}")
     if args.serial:
-        elapsed, files, _ = batch(url, 1)
-        print(f"{'batch, every agency, one process':<48} {elapsed:6.1f} s for {files} reports", flush=True)
+        elapsed, cpu, files, _ = batch(url, 1)
+        print(f"batch, every agency, one process: {elapsed:.1f} s wall, {cpu:.1f} s CPU for {files} reports")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
