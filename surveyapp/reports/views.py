@@ -36,7 +36,7 @@ from surveyapp.periods import Period, parse_period
 from surveyapp.reports import batch, exports, wording
 from surveyapp.reports.data import Scores
 from surveyapp.reports.render import Rendered, comparison_report, unit_report
-from surveyapp.reports.scope import UNIT_MODELS, inside, level_of, scope_of
+from surveyapp.reports.scope import UNIT_MODELS, inside, kind_of, level_of, scope_of
 from surveyapp.responses.export import ANONYMOUS_COLUMNS, response_table
 from surveyapp.responses.models import Response as StoredResponse
 from surveyapp.scores.service import ScoreReport, ScoringError, compute_scores
@@ -82,7 +82,14 @@ def find_unit(kind: str, code: str, action: Action) -> Area | Agency | Counter:
     return found
 
 
-def pdf_response(rendered: Rendered) -> Response:
+def deliver(rendered: Rendered | None, unit, period: Period, language: str, **details) -> Response:
+    """The PDF as a download, the download audited and committed; 404 with a sentence when there is no report."""
+    if rendered is None:
+        message = _("%(unit)s has no scored SIPAS responses in %(period)s.", unit=unit.name, period=period.code)
+        abort(404, description=message)
+    target = f"{kind_of(unit)}:{unit.code}"
+    audit.record("report_downloaded", current_user, target=target, period=period.code, language=language, **details)
+    db.session.commit()
     response = Response(rendered.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -115,22 +122,7 @@ def unit_pdf(kind: str, code: str):
         )
     except ScoringError as exc:
         abort(422, description=str(exc))
-    if rendered is None:
-        abort(
-            404,
-            description=_("%(unit)s has no scored SIPAS responses in %(period)s.", unit=unit.name, period=period.code),
-        )
-    audit.record(
-        "report_downloaded",
-        current_user,
-        target=f"{kind}:{code}",
-        report="unit",
-        period=period.code,
-        language=language,
-        comments=comments,
-    )
-    db.session.commit()
-    return pdf_response(rendered)
+    return deliver(rendered, unit, period, language, report="unit", comments=comments)
 
 
 @bp.get("/<kind>/<code>/comparison.pdf")
@@ -153,22 +145,7 @@ def comparison_pdf(kind: str, code: str):
         keep=inside(org_tree(), scope_of(unit)),
         minimum_group=current_app.config["MIN_GROUP_SIZE"],
     )
-    if rendered is None:
-        abort(
-            404,
-            description=_("%(unit)s has no scored SIPAS responses in %(period)s.", unit=unit.name, period=period.code),
-        )
-    audit.record(
-        "report_downloaded",
-        current_user,
-        target=f"{kind}:{code}",
-        report="comparison",
-        level=level,
-        period=period.code,
-        language=language,
-    )
-    db.session.commit()
-    return pdf_response(rendered)
+    return deliver(rendered, unit, period, language, report="comparison", level=level)
 
 
 def comparison_level(report: ScoreReport, parent_level: str, requested: str | None) -> str:

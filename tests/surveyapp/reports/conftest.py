@@ -21,6 +21,7 @@ from surveyapp.responses.models import Response
 from surveyapp.responses.service import Draft, record
 from tests.helpers import sipas_form_answers
 from tests.staff import create_accounts
+from tests.surveyapp.charts.test_pdf import _dark_share as dark_share
 
 PERIOD = parse_period("2026-Q3")
 #: A comment that would fetch a local file, run script and inject markup if it were not escaped.
@@ -44,22 +45,6 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     path.write_bytes(pdf)
     command = [tool("pdftotext"), "-layout", str(path), "-"]
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout
-
-
-def dark_share(pgm: bytes) -> float:
-    """Share of the pixels of a binary greyscale PGM darker than near-white."""
-    fields, offset = [], 0
-    while len(fields) < 4:  # magic, width, height, maximum value
-        while pgm[offset : offset + 1].isspace():
-            offset += 1
-        end = offset
-        while not pgm[end : end + 1].isspace():
-            end += 1
-        fields.append(pgm[offset:end])
-        offset = end
-    assert fields[0] == b"P5" and fields[3] == b"255"
-    pixels = pgm[offset + 1 :]
-    return sum(1 for value in pixels if value < 200) / len(pixels)
 
 
 def page_inks(pdf: bytes, tmp_path: Path, resolution: int = 30) -> list[float]:
