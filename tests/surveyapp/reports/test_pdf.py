@@ -91,6 +91,8 @@ def test_agency_report_in_vietnamese_matches_the_scores(demo_app, tmp_path):
     for c in criteria:
         assert f"{pct(c.estimate)} {pct(c.lower)} – {pct(c.upper)} {c.n}" in words
     assert words.count(" ! ") >= 3  # the weakest criteria are marked
+    assert words.count("Trục bắt đầu từ") == 2  # the element and criterion bar charts, each with its axis note
+    assert "Khoảng tin cậy 95% Mục tiêu 90% Không có số liệu" in words  # the trend chart's legend (2025-Q4 is empty)
     pages = len(text.split("\f")) - 1
     assert f"Trang 1 / {pages}" in words and f"Trang {pages} / {pages}" in words
     assert "<script>" in words  # the manager reads comments, escaped as text
@@ -221,6 +223,8 @@ def test_province_report_compares_every_district(demo_app, tmp_path):
     for label, mean in zip(shrink.labels, shrink.mean, strict=True):
         name = report.units["district"][next(v.unit.id for v in comparison.views if v.unit.code == label)].name
         assert re.search(rf"{re.escape(name)} \d+,\d% {re.escape(pct(mean))}", words), name
+    assert "Trục bắt đầu từ" in words  # the units' bar chart
+    assert "Cỡ mẫu hiệu dụng (n*), thang logarit" in words  # the funnel plot's axis
     holm = sum(d in ("higher", "lower") for d in comparison.holm.decision)
     pairs = len(comparison.holm.decision)
     assert f"Trong {pairs} cặp đơn vị, {holm} cặp có khác biệt sau hiệu chỉnh Holm" in words
