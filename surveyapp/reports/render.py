@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
+from jinja2 import StrictUndefined
 
 from surveyapp.periods import Period
 from surveyapp.reports import wording
@@ -41,7 +42,14 @@ class Rendered:
 
 
 def render_html(template: str, doc, language: str) -> str:
-    return render_template(template, doc=doc, methods=doc.methods, lang=language, static_url=static_url, **HELPERS)
+    """The report's HTML. Templates see only the document and the helpers, and a name they use that the
+    document lacks is an error (``StrictUndefined``), never a silently empty part of a report."""
+    app = current_app._get_current_object()
+    environment = app.extensions.get("reports.jinja")
+    if environment is None:  # the app's environment (filters, translations), strict about undefined names
+        environment = app.extensions["reports.jinja"] = app.jinja_env.overlay(undefined=StrictUndefined)
+    context = {"doc": doc, "methods": doc.methods, "lang": language, "static_url": static_url, **HELPERS}
+    return environment.get_template(template).render(context)
 
 
 def unit_report(
