@@ -8,6 +8,8 @@ Routes (``?period=2026-Q3`` defaults to the current quarter, ``?lang=en`` to Vie
 ``GET /reports/<kind>/<code>/comparison.pdf?level=district``
     The units of ``level`` inside an area or agency compared: intervals, funnel plot, shrunk estimates,
     Holm/BH-adjusted differences. The province-level report is ``/reports/area/son-la/comparison.pdf``.
+``GET /reports/province/comparison.pdf``
+    The same for the root of the organisation (the province), for links that do not know its code.
 ``GET /reports/exports/scores.<csv|xlsx>?level=agency[&instrument=sipas][&field=land]``
     Every index of every unit of ``level`` inside the person's scope (``export_data``).
 ``GET /reports/exports/responses.<csv|xlsx>[?instrument=sipas]``
@@ -146,6 +148,16 @@ def comparison_pdf(kind: str, code: str):
         minimum_group=current_app.config["MIN_GROUP_SIZE"],
     )
     return deliver(rendered, unit, period, language, report="comparison", level=level)
+
+
+@bp.get("/province/comparison.pdf")
+@login_required
+def province_comparison_pdf():
+    """The comparison report of the whole province (its districts by default): the root area's."""
+    root = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
+    if root is None:
+        abort(404, description=_("There is no such unit."))
+    return comparison_pdf("area", root.code)
 
 
 def comparison_level(report: ScoreReport, parent_level: str, requested: str | None) -> str:

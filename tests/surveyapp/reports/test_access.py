@@ -51,6 +51,7 @@ ENDPOINTS = [
         f"/reports/agency/so-tu-phap/comparison.pdf?{Q}",
         READERS,
     ),
+    ("province comparison", f"/reports/province/comparison.pdf?{Q}", None, {"office"}),
     ("scores CSV", f"/reports/exports/scores.csv?{Q}&level=counter", None, {"office", "area"}),
     ("scores XLSX", f"/reports/exports/scores.xlsx?{Q}&level=agency", None, {"office", "area"}),
     ("responses CSV", f"/reports/exports/responses.csv?{Q}", None, {"office", "area"}),
@@ -150,3 +151,18 @@ def test_unit_pages_link_to_the_reports_for_those_who_download_them(world, role)
     page = client.get(f"/agency/agency/ubnd-moc-chau?{Q}").get_data(as_text=True)
     links = (f"/reports/agency/ubnd-moc-chau.pdf?{Q}", f"/reports/agency/ubnd-moc-chau/comparison.pdf?{Q}")
     assert all((link in page) == (role == "manager") for link in links)
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_the_overview_links_to_the_reports_and_exports_of_the_scope(world, role):
+    client = world.test_client()
+    sign_in(client, ACCOUNTS[role].email, ACCOUNTS[role].password)
+    page = client.get(f"/agency/?{Q}").get_data(as_text=True)
+    own = {
+        "office": "/reports/province/comparison.pdf",
+        "area": "/reports/area/moc-chau.pdf",
+        "viewer": "/reports/area/moc-chau.pdf",
+        "manager": "/reports/agency/ubnd-moc-chau.pdf",
+    }
+    assert (own.get(role, "/reports/") in page) == (role in own)
+    assert ("/reports/exports/responses.xlsx" in page) == (role in {"office", "area"})
