@@ -58,6 +58,9 @@ class DefaultConfig:
     MIN_GROUP_SIZE = 5
     #: Longest free-text comment kept, in characters.
     COMMENT_MAX_LENGTH = 2000
+    #: Seconds a period's scores serve further PDF downloads in the same process (0: score every download).
+    #: Every report states the time its scores were computed.
+    REPORTS_SCORES_MAX_AGE = 60
 
 
 def database_url_from_env() -> str | None:

@@ -86,17 +86,29 @@ def previous_periods(period: Period, count: int) -> list[Period]:
 
 
 class Scores:
-    """Score reports computed once per (period, instrument, field) for the life of this object."""
+    """Score reports computed once per (period, instrument, field) for the life of this object.
 
-    def __init__(self, instrument: str = "sipas", field_code: str | None = None):
+    ``compute`` computes a whole period's report (``compute_scores`` by default; e.g. a cache of recent
+    reports shared by the requests of one process, see :class:`surveyapp.reports.recent.RecentScores`).
+    """
+
+    def __init__(
+        self,
+        instrument: str = "sipas",
+        field_code: str | None = None,
+        compute: Callable[[Period, str, str | None], ScoreReport] | None = None,
+    ):
         self.instrument = instrument
         self.field_code = field_code
+        self._compute = compute or (
+            lambda period, instrument, field: compute_scores(period, instrument, field_code=field)
+        )
         self._reports: dict[str, ScoreReport] = {}
         self._parts: dict[tuple[str, frozenset[int]], ScoreReport] = {}
 
     def __call__(self, period: Period) -> ScoreReport:
         if period.code not in self._reports:
-            self._reports[period.code] = compute_scores(period, self.instrument, field_code=self.field_code)
+            self._reports[period.code] = self._compute(period, self.instrument, self.field_code)
         return self._reports[period.code]
 
     def within(self, period: Period, agencies: frozenset[int]) -> ScoreReport:

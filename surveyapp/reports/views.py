@@ -37,6 +37,7 @@ from surveyapp.organisation.tree import Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.reports import batch, exports, wording
 from surveyapp.reports.data import Scores
+from surveyapp.reports.recent import recent_scores
 from surveyapp.reports.render import Rendered, comparison_report, unit_report
 from surveyapp.reports.scope import UNIT_MODELS, inside, kind_of, level_of, scope_of
 from surveyapp.responses.export import ANONYMOUS_COLUMNS, response_table
@@ -98,8 +99,13 @@ def deliver(rendered: Rendered | None, unit, period: Period, language: str, **de
     return response
 
 
-def scores_for(period: Period, instrument: str = "sipas", field: str | None = None) -> ScoreReport:
+def scores_for(
+    period: Period, instrument: str = "sipas", field: str | None = None, recent: bool = False
+) -> ScoreReport:
+    """The period's scores (the recent ones, for a PDF); 422 with the reason when they cannot be computed."""
     try:
+        if recent:
+            return recent_scores(current_app._get_current_object())(period, instrument, field)
         return compute_scores(period, instrument, field_code=field)
     except ScoringError as exc:
         abort(422, description=str(exc))
@@ -114,7 +120,7 @@ def unit_pdf(kind: str, code: str):
     comments = may(Action.VIEW_COMMENTS, unit)
     try:
         rendered = unit_report(
-            Scores(),
+            Scores(compute=recent_scores(current_app._get_current_object())),
             period,
             level_of(unit),
             unit.id,
@@ -135,7 +141,7 @@ def comparison_pdf(kind: str, code: str):
         abort(404, description=_("There is no such unit."))
     unit = find_unit(kind, code, Action.DOWNLOAD_REPORTS)
     period, language = period_arg(), language_arg()
-    report = scores_for(period)
+    report = scores_for(period, recent=True)
     parent_level = level_of(unit)
     level = comparison_level(report, parent_level, request.args.get("level"))
     rendered = comparison_report(
