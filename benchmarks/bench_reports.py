@@ -11,7 +11,10 @@ trend over four quarters. Figures, each the median of several runs where it is c
 * **floor** — WeasyPrint rendering a fixed one-page HTML with the report stylesheet, through the same URL
   fetcher: what any PDF costs here;
 * **one report (request)** — ``GET /reports/agency/<code>.pdf`` through the app as the reform office: scores
-  of the period and of the agency's trend, the document, the PDF, the audit entry; a fresh request each time;
+  of the period and of the agency's trend, the document, the PDF, the audit entry; nothing kept between
+  requests (``REPORTS_SCORES_MAX_AGE=0``);
+* **one report (recent scores)** — the same request when an earlier download scored the period less than
+  ``REPORTS_SCORES_MAX_AGE`` seconds ago (the trend's own agencies are still scored);
 * **one report (render)** — the same report once the period's scores are in memory (what each report of a
   batch costs);
 * **batch** — ``flask reports --period 2026-Q3 --out DIR`` in a child process, one worker per core, every
@@ -115,7 +118,7 @@ def measure_in_process(url: str, repeat: int) -> dict[str, list[float]]:
 
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
     app = create_app({**config, "SESSION_COOKIE_SECURE": False})
-    figures: dict[str, list[tuple[float, float]]] = {"floor": [], "request": [], "render": []}
+    figures: dict[str, list[tuple[float, float]]] = {"floor": [], "request": [], "recent": [], "render": []}
     with app.app_context():
         html = FLOOR_HTML.format(css=static_url("css/report.css"))
         render_pdf(html, fetcher_for())  # fonts and the stylesheet parser warmed once, as in a running server
@@ -133,12 +136,15 @@ def measure_in_process(url: str, repeat: int) -> dict[str, list[float]]:
         for agency_id in ids:
             with timed(figures["render"]):
                 unit_report(scores, period, "agency", agency_id, "vi", include_comments=True, minimum_group=5)
-    client = app.test_client()
-    client.post("/auth/sign-in", data={"email": BENCH_USER, "password": BENCH_PASSWORD})
-    for code in codes:
-        with timed(figures["request"]):
-            response = client.get(f"/reports/agency/{code}.pdf?period={PERIOD}")
-        assert response.status_code == 200 and response.data.startswith(b"%PDF"), response.status_code
+    for name, max_age in (("request", 0), ("recent", 60)):
+        client = create_app({**config, "SESSION_COOKIE_SECURE": False, "REPORTS_SCORES_MAX_AGE": max_age}).test_client()
+        client.post("/auth/sign-in", data={"email": BENCH_USER, "password": BENCH_PASSWORD})
+        if max_age:  # the period's scores computed by an earlier download
+            client.get(f"/reports/agency/{codes[-1]}.pdf?period={PERIOD}")
+        for code in codes:
+            with timed(figures[name]):
+                response = client.get(f"/reports/agency/{code}.pdf?period={PERIOD}")
+            assert response.status_code == 200 and response.data.startswith(b"%PDF"), response.status_code
     return figures
 
 
@@ -181,6 +187,7 @@ def main() -> None:
     rows = [
         ("floor: one-page HTML → PDF", figures["floor"]),
         ("one agency report, request (scores + PDF)", figures["request"]),
+        ("one agency report, request (recent scores)", figures["recent"]),
         ("one agency report, render (scores in memory)", figures["render"]),
     ]
     print(f"{'':<46} {'wall median':>11} {'wall min':>9} {'CPU median':>11}")
