@@ -236,7 +236,8 @@ def _facts(report: ScoreReport, language: str, left_out: int) -> Facts:
     )
 
 
-def _methods(report: ScoreReport, language: str, minimum_group: int) -> Methods:
+def _methods(report: ScoreReport, language: str, minimum_group: int, left_out: int) -> Methods:
+    """What the appendix states; ``left_out`` is the flagged responses of the report's own unit."""
     settings, questionnaire = report.settings, report.questionnaire
     titles = {e.code: e.title.get(language) for e in questionnaire.elements}
     weights = Weights(
@@ -255,7 +256,7 @@ def _methods(report: ScoreReport, language: str, minimum_group: int) -> Methods:
         exclude_flagged=settings.exclude_flagged,
         weights=weights,
         minimum_group=minimum_group,
-        left_out=report.left_out,
+        left_out=left_out,
     )
 
 
@@ -358,7 +359,7 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
         improve_answered=unit_report.improve_answered,
         comments=comments,
         comments_state=state,
-        methods=_methods(report, language, unit_report.minimum_group),
+        methods=_methods(report, language, unit_report.minimum_group, view.left_out),
     )
 
 
@@ -500,7 +501,7 @@ def comparison_document(
         holm_differences=holm_count,
         bh_differences=bh_count,
         pairs_left_out=max(0, len(pairs) - PAIR_LIMIT),
-        methods=_methods(report, language, minimum_group),
+        methods=_methods(report, language, minimum_group, parent_view.left_out),
     )
 
 

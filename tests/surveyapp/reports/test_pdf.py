@@ -86,6 +86,7 @@ def test_agency_report_in_vietnamese_matches_the_scores(demo_app, tmp_path):
     assert DECISION_VI[overall.decision] in words
     assert f"Số phiếu được tính {respondents}" in words
     assert f"Loại vì nghi vấn {FLAGGED} phiếu bị gắn cờ nghi vấn (không tính)" in words
+    assert f"Trong kỳ này có {FLAGGED} phiếu bị loại." in words  # the appendix counts the unit's own
     for e in elements:
         assert f"{pct(e.estimate)} {pct(e.lower)} – {pct(e.upper)} {e.n}" in words
     for c in criteria:
