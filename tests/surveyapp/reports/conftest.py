@@ -79,7 +79,8 @@ def add_response(counter_code: str, when: dt.datetime, comment: str | None = Non
 @pytest.fixture
 def demo_app(loaded_app):
     """2,500 demo responses from January to September 2026, accounts of every role (tests.staff), a hostile
-    comment as the newest of the period at a Mộc Châu counter, and a few flagged responses."""
+    comment as the newest of the period at a Mộc Châu counter, and flagged responses: three of that agency's,
+    one of the Department of Justice's."""
     create_accounts(loaded_app)
     with loaded_app.app_context():
         generate(2500, seed=7, days=270, today=dt.date(2026, 10, 1))
@@ -91,6 +92,12 @@ def demo_app(loaded_app):
             .order_by(Response.id)
             .limit(FLAGGED)
         ).all()
-        db.session.execute(update(Response).where(Response.id.in_(flagged)).values(status="flagged"))
+        elsewhere = db.session.scalar(
+            select(Response.id)
+            .join(Counter)
+            .where(Counter.code == "so-tu-phap-1", Response.submitted_at >= PERIOD.start)
+            .order_by(Response.id)
+        )
+        db.session.execute(update(Response).where(Response.id.in_([*flagged, elsewhere])).values(status="flagged"))
         db.session.commit()
     return loaded_app
