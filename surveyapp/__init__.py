@@ -14,6 +14,7 @@ from surveyapp.auth.session import configure_login
 from surveyapp.config import PROJECT_ROOT, DefaultConfig, database_url_from_env, instance_secret_key
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.i18n import select_locale
+from surveyapp.reports import views as reports
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -58,7 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
-    for blueprint in (kiosk.bp, kiosk.offline_bp, auth.bp, agency.bp, office.bp, api.bp):
+    for blueprint in (kiosk.bp, kiosk.offline_bp, auth.bp, agency.bp, office.bp, api.bp, reports.bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "index", lambda: redirect(url_for("agency.home")))
     configure_login(login_manager)

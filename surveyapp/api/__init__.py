@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from surveyapp.api import views  # noqa: E402, F401  - routes register themselves on ``bp``
+from surveyapp.api import scores, views  # noqa: E402, F401  - routes register themselves on ``bp``

@@ -13,16 +13,11 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app, g, jsonify, request
-from flask_login import current_user
 from jsonschema import FormatChecker
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from surveyapp.agency.queries import current_quarter, unit_filter
 from surveyapp.api import bp
-from surveyapp.api.scores import status_counts, unit_scores
-from surveyapp.auth.access import may, org_tree
-from surveyapp.auth.roles import Action
 from surveyapp.datafiles import format_path, validator
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
@@ -30,12 +25,9 @@ from surveyapp.devices.service import authenticate, hash_token
 from surveyapp.extensions import csrf, limiter
 from surveyapp.integrity.rules import FlagRules
 from surveyapp.organisation.models import Agency, Area, Counter, Field
-from surveyapp.organisation.tree import Scope
-from surveyapp.periods import parse_period
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
-from surveyapp.scores.service import ScoringError
 
 csrf.exempt(bp)
 
@@ -192,44 +184,6 @@ def submit_response():
         db.session.commit()
     status = 200 if recorded.duplicate else 201
     return jsonify(id=str(recorded.response.uuid), status="duplicate" if recorded.duplicate else "stored"), status
-
-
-@bp.get("/scores")
-def scores():
-    """Response counts per status and SIPAS indices of one unit in one period, for a signed-in person who may
-    see that unit's scores."""
-    if not current_user.is_authenticated:
-        raise ApiError(401, "unauthorized", "Sign in to read scores.")
-    if not may(Action.VIEW_SCORES):
-        raise ApiError(403, "forbidden", "Your role does not include reading scores.")
-    kind, _, code = request.args.get("unit", "province").partition(":")
-    tree = org_tree()
-    if kind == "province" and not code:
-        found = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
-        if current_user.scope.kind != "province" or found is None:
-            raise ApiError(404, "not_found", "There is no such unit in your scope.", "unit")
-        kind, name = "area", "province"
-    else:
-        model = UNIT_MODELS.get(kind)
-        if model is None:
-            raise ApiError(
-                400, "invalid", "unit must be province, area:<code>, agency:<code> or counter:<code>.", "unit"
-            )
-        found = db.session.scalar(select(model).where(model.code == code))
-        if found is None or not tree.contains(current_user.scope, found):
-            raise ApiError(404, "not_found", "There is no such unit in your scope.", "unit")
-        name = f"{kind}:{code}"
-    try:
-        period = parse_period(request.args["period"]) if request.args.get("period") else current_quarter()
-    except ValueError as exc:
-        raise ApiError(400, "invalid", str(exc), "period") from exc
-    level = found.level if kind == "area" else kind
-    condition = unit_filter(found, tree.areas_in(Scope(kind, found.id)))
-    try:
-        scores = unit_scores(level, found.id, period)
-    except ScoringError as exc:
-        raise ApiError(422, "invalid", str(exc), "period") from exc
-    return jsonify(unit=name, period=period.code, responses=status_counts(condition, period), scores=scores)
 
 
 def _version(reference: dict) -> QuestionnaireVersion:

@@ -18,13 +18,14 @@ from sqlalchemy import select
 
 import scoring
 from surveyapp.db import db
-from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import OrgTree, Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
+from surveyapp.reports.scope import unit_inside
 from surveyapp.responses.models import Response
 from surveyapp.scores.cache import cached_scores
-from surveyapp.scores.service import ScoreReport, Unit
+from surveyapp.scores.service import ScoreReport, ScoringError, Unit, compute_scores
+from surveyapp.scores.settings import settings_for
 
 #: How many of a unit's lowest criteria a report highlights.
 WEAKEST = 3
@@ -86,18 +87,41 @@ def previous_periods(period: Period, count: int) -> list[Period]:
 
 
 class Scores:
-    """Score reports for one instrument and field filter, by period: each computed once for the life of this
-    object (one page, one batch), from the process-wide cache."""
+    """Score reports computed once per (period, instrument, field) for the life of this object.
 
-    def __init__(self, instrument: str = "sipas", field_code: str | None = None):
+    ``compute`` computes a whole period's report: by default from the process-wide cache
+    (:func:`surveyapp.scores.cache.cached_scores`), which recomputes a period only when its data changed.
+    """
+
+    def __init__(
+        self,
+        instrument: str = "sipas",
+        field_code: str | None = None,
+        compute: Callable[[Period, str, str | None], ScoreReport] | None = None,
+    ):
         self.instrument = instrument
         self.field_code = field_code
+        self._compute = compute or cached_scores
         self._reports: dict[str, ScoreReport] = {}
+        self._parts: dict[tuple[str, frozenset[int]], ScoreReport] = {}
 
     def __call__(self, period: Period) -> ScoreReport:
         if period.code not in self._reports:
-            self._reports[period.code] = cached_scores(period, self.instrument, self.field_code)
+            self._reports[period.code] = self._compute(period, self.instrument, self.field_code)
         return self._reports[period.code]
+
+    def within(self, period: Period, agencies: frozenset[int]) -> ScoreReport:
+        """Scores that hold the same figures as ``self(period)`` for every unit made of whole ``agencies``: the
+        whole period's when it is already computed, else those of the responses in ``agencies`` only (faster
+        for one unit's trend; see ``compute_scores``), or the whole period's when weights are raked."""
+        if period.code in self._reports:
+            return self._reports[period.code]
+        key = (period.code, agencies)
+        if key not in self._parts:
+            if settings_for(period.code).weighting == "rake":
+                return self(period)
+            self._parts[key] = compute_scores(period, self.instrument, field_code=self.field_code, agencies=agencies)
+        return self._parts[key]
 
 
 def labels(questionnaire: Questionnaire, language: str) -> dict[str, str]:
@@ -212,15 +236,19 @@ def build_unit_report(
     children = ()
     if children_level is not None:
         scope = Scope("area" if report.units[level][unit_id].kind == "area" else level, unit_id)
+        inside = (
+            child_id
+            for child_id in sorted(report.respondents[children_level])
+            if unit_inside(tree, scope, report.units[children_level][child_id])
+        )
         children = tuple(
             v
-            for v in (
-                unit_view(report, children_level, child_id, language)
-                for child_id in sorted(report.respondents[children_level])
-            )
-            if v is not None and _inside(tree, scope, v.unit) and (child_filter is None or child_filter(v.unit))
+            for v in (unit_view(report, children_level, child_id, language) for child_id in inside)
+            if v is not None and (child_filter is None or child_filter(v.unit))
         )
-    trend = tuple((p, _headline(scores(p), level, unit_id, language)) for p in previous_periods(period, trend_periods))
+    periods = previous_periods(period, trend_periods)
+    agencies = _agencies_of(report.units[level][unit_id], periods[0], period)
+    trend = tuple((p, _past_headline(scores, p, agencies, level, unit_id, language)) for p in periods)
     change = _change(trend, report.settings.confidence)
     improve, answered = _improve(report, level, unit_id, language)
     comments = None
@@ -231,10 +259,19 @@ def build_unit_report(
     )
 
 
-def _inside(tree: OrgTree, scope: Scope, unit: Unit) -> bool:
-    model = {"counter": Counter, "agency": Agency}.get(unit.kind, Area)
-    probe = db.session.get(model, unit.id)
-    return probe is not None and tree.contains(scope, probe)
+def _agencies_of(unit: Unit, first: Period, last: Period) -> frozenset[int] | None:
+    """The agencies whose responses determine a counter's or an agency's figures from ``first`` to ``last``
+    (those its responses were recorded in), or ``None`` for an area (its figures need every response)."""
+    if unit.kind == "agency":
+        return frozenset({unit.id})
+    if unit.kind != "counter":
+        return None
+    rows = db.session.scalars(
+        select(Response.agency_id)
+        .where(Response.counter_id == unit.id, Response.submitted_at >= first.start, Response.submitted_at < last.end)
+        .distinct()
+    )
+    return frozenset(rows)
 
 
 def _above(report: ScoreReport, level: str, unit_id: int, other: str, language: str, tree: OrgTree):
@@ -255,6 +292,18 @@ def index_trend(
         view = unit_view(report, level, unit_id, language) if level in report.levels else None
         points.append((each, None if view is None else index_estimate(view, index)))
     return tuple(points)
+
+
+def _past_headline(
+    scores: Scores, period: Period, agencies: frozenset[int] | None, level: str, unit_id: int, language: str
+) -> scoring.Estimate | None:
+    """The unit's headline in an earlier period; ``None`` when it cannot be scored (e.g. no service volumes were
+    loaded for that period): a gap in the trend rather than no report."""
+    try:
+        report = scores(period) if agencies is None else scores.within(period, agencies)
+    except ScoringError:
+        return None
+    return _headline(report, level, unit_id, language)
 
 
 def _headline(report: ScoreReport, level: str, unit_id: int, language: str) -> scoring.Estimate | None:

@@ -1,12 +1,13 @@
-"""Exporting stored responses as CSV: one row per response, one column per question, anonymous."""
+"""Exporting stored responses: one row per response, one column per question; in full or anonymised."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from surveyapp.db import db
 from surveyapp.organisation.models import Agency, Area, Counter, Field
@@ -34,11 +35,45 @@ FIXED_COLUMNS = (
 MULTI_SEPARATOR = ";"
 
 
-def export_csv(out: TextIO, instrument_code: str, period: Period | None = None) -> int:
-    """Write the responses to one instrument (every version) as CSV; return the number of rows.
+#: The fixed columns of an anonymised export: no response id, no case-file code, the day instead of the time.
+ANONYMOUS_COLUMNS = (
+    "instrument",
+    "version",
+    "area",
+    "agency",
+    "counter",
+    "field",
+    "language",
+    "channel",
+    "submitted_on",
+    "status",
+)
 
-    Times are local (Asia/Ho_Chi_Minh) ISO timestamps; question columns hold the scale value, the option code,
-    or option codes joined by ``;``; skipped questions are empty. Text is UTF-8 (NFC).
+
+@dataclass
+class ResponseTable:
+    """The columns of a response export and its rows, read from the database as they are iterated."""
+
+    columns: list[str]
+    rows: Iterator[list[str]]
+
+
+def response_table(
+    instrument_code: str,
+    period: Period | None = None,
+    *,
+    where: ColumnElement[bool] | None = None,
+    anonymous: bool = False,
+    comments: bool = True,
+    minimum_group: int = 0,
+) -> ResponseTable:
+    """The responses to one instrument (every version), one row per response, one column per question.
+
+    ``where`` restricts the responses (e.g. to a person's scope). ``anonymous`` leaves out the response id and
+    the case-file code and gives the local day instead of the start and submission times. ``comments=False``
+    leaves out the comment column; ``minimum_group`` blanks the comments given at counters with fewer
+    responses than that in the export (so that nobody can be recognised). Rows are read in batches as the
+    table is iterated. Raises ``ValueError`` when the instrument is not loaded.
     """
     versions = db.session.scalars(
         select(QuestionnaireVersion)
@@ -53,42 +88,92 @@ def export_csv(out: TextIO, instrument_code: str, period: Period | None = None) 
         for question in version.definition.questions:
             if question.type != "text" and question.code not in question_columns:
                 question_columns.append(question.code)
+    fixed = ANONYMOUS_COLUMNS if anonymous else FIXED_COLUMNS
+    columns = [*fixed, *question_columns, *(["comment"] if comments else [])]
+    # Plain values, not ORM objects: the rows may be read after a commit, in another session (a streamed download).
+    by_id = {v.id: (v.version, v.definition) for v in versions}
+    small: set[int] = set()
+    if comments and minimum_group > 0:
+        small = _small_counters(list(by_id), period, where, minimum_group)
+
+    def rows() -> Iterator[list[str]]:
+        for row in _rows(list(by_id), period, where):
+            number, definition = by_id[row.questionnaire_version_id]
+            answers = decode(definition, row.answers)
+            cells = [_cell(answers.get(code)) for code in question_columns]
+            if anonymous:
+                head = [
+                    instrument_code,
+                    number,
+                    row.area,
+                    row.agency,
+                    row.counter,
+                    row.field or "",
+                    row.language,
+                    row.channel,
+                    _local_day(row.submitted_at),
+                    row.status,
+                ]
+            else:
+                head = [
+                    row.uuid,
+                    instrument_code,
+                    number,
+                    row.area,
+                    row.agency,
+                    row.counter,
+                    row.field or "",
+                    row.language,
+                    row.channel,
+                    _local(row.started_at),
+                    _local(row.submitted_at),
+                    row.status,
+                    row.case_code or "",
+                ]
+            tail = []
+            if comments:
+                tail = ["" if row.counter_id in small else (row.comment or "")]
+            yield [*head, *cells, *tail]
+
+    return ResponseTable(columns, rows())
+
+
+def export_csv(out: TextIO, instrument_code: str, period: Period | None = None) -> int:
+    """Write the responses to one instrument (every version) as CSV; return the number of rows.
+
+    Times are local (Asia/Ho_Chi_Minh) ISO timestamps; question columns hold the scale value, the option code,
+    or option codes joined by ``;``; skipped questions are empty. Text is UTF-8 (NFC).
+    """
+    table = response_table(instrument_code, period)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*FIXED_COLUMNS, *question_columns, "comment"])
+    writer.writerow(table.columns)
     count = 0
-    by_id = {v.id: v for v in versions}
-    for row in _rows(list(by_id), period):
-        version = by_id[row.questionnaire_version_id]
-        answers = decode(version.definition, row.answers)
-        cells = [_cell(answers.get(code)) for code in question_columns]
-        writer.writerow(
-            [
-                row.uuid,
-                instrument_code,
-                version.version,
-                row.area,
-                row.agency,
-                row.counter,
-                row.field or "",
-                row.language,
-                row.channel,
-                _local(row.started_at),
-                _local(row.submitted_at),
-                row.status,
-                row.case_code or "",
-                *cells,
-                row.comment or "",
-            ]
-        )
+    for row in table.rows:
+        writer.writerow(row)
         count += 1
     return count
 
 
-def _rows(version_ids: list[int], period: Period | None) -> Iterator:
+def _small_counters(version_ids: list[int], period: Period | None, where, minimum: int) -> set[int]:
+    query = (
+        select(Response.counter_id)
+        .where(Response.questionnaire_version_id.in_(version_ids))
+        .group_by(Response.counter_id)
+        .having(func.count() < minimum)
+    )
+    if period is not None:
+        query = query.where(Response.submitted_at >= period.start, Response.submitted_at < period.end)
+    if where is not None:
+        query = query.where(where)
+    return set(db.session.scalars(query))
+
+
+def _rows(version_ids: list[int], period: Period | None, where=None) -> Iterator:
     query = (
         select(
             Response.uuid,
             Response.questionnaire_version_id,
+            Response.counter_id,
             Area.code.label("area"),
             Agency.code.label("agency"),
             Counter.code.label("counter"),
@@ -112,6 +197,8 @@ def _rows(version_ids: list[int], period: Period | None) -> Iterator:
     )
     if period is not None:
         query = query.where(Response.submitted_at >= period.start, Response.submitted_at < period.end)
+    if where is not None:
+        query = query.where(where)
     yield from db.session.execute(query)
 
 
@@ -125,3 +212,7 @@ def _cell(value) -> str:
 
 def _local(instant) -> str:
     return instant.astimezone(LOCAL_ZONE).isoformat(timespec="seconds")
+
+
+def _local_day(instant) -> str:
+    return instant.astimezone(LOCAL_ZONE).date().isoformat()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
-from surveyapp.scores.service import ScoreReport
+from surveyapp.scores.service import ScoreReport, Unit
 
 ESTIMATE_FIELDS = ("estimate", "se", "lower", "upper", "n", "n_eff", "deff", "df", "p_value", "decision", "reason")
 
@@ -59,43 +60,52 @@ def write_json(out: TextIO, report: ScoreReport, level: str) -> None:
     out.write("\n")
 
 
-def write_csv(out: TextIO, report: ScoreReport, level: str) -> None:
-    """One row per unit and index, each row carrying the period, questionnaire versions and settings."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "period",
-            "instrument",
-            "versions",
-            "settings",
-            "level",
-            "unit",
-            "name",
-            "respondents",
-            "index",
-            *ESTIMATE_FIELDS,
-        ]
-    )
+#: The columns of a score table: every row carries the period, questionnaire versions and settings.
+CSV_COLUMNS = (
+    "period",
+    "instrument",
+    "versions",
+    "settings",
+    "level",
+    "unit",
+    "name",
+    "respondents",
+    "index",
+    *ESTIMATE_FIELDS,
+)
+
+
+def csv_rows(report: ScoreReport, level: str, keep: Callable[[Unit], bool] | None = None) -> Iterator[list[Any]]:
+    """One row per unit of ``level`` (those ``keep`` accepts) and index, in the order of :data:`CSV_COLUMNS`;
+    numbers stay numbers, a missing value is ``None``."""
     versions = " ".join(report.versions)
     settings = report.settings.describe()
     for row in report.level_rows(level):
         unit = row["unit"]
+        if keep is not None and not keep(unit):
+            continue
         for name, estimate in row["estimates"].items():
             values = estimate_dict(estimate)
-            writer.writerow(
-                [
-                    report.period.code,
-                    report.instrument,
-                    versions,
-                    settings,
-                    level,
-                    unit.code,
-                    unit.name,
-                    row["respondents"],
-                    name,
-                    *("" if values[f] is None else values[f] for f in ESTIMATE_FIELDS),
-                ]
-            )
+            yield [
+                report.period.code,
+                report.instrument,
+                versions,
+                settings,
+                level,
+                unit.code,
+                unit.name,
+                row["respondents"],
+                name,
+                *(values[f] for f in ESTIMATE_FIELDS),
+            ]
+
+
+def write_csv(out: TextIO, report: ScoreReport, level: str) -> None:
+    """One row per unit and index, each row carrying the period, questionnaire versions and settings."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in csv_rows(report, level):
+        writer.writerow(["" if value is None else value for value in row])
 
 
 def table_lines(report: ScoreReport, level: str, indices: tuple[str, ...]) -> list[str]:

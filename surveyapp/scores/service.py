@@ -13,6 +13,7 @@ by default, weights them (:mod:`surveyapp.scores.design`), and calls :mod:`scori
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,9 +125,20 @@ def instruments_with_responses(period: Period) -> list[str]:
 
 
 def compute_scores(
-    period: Period, instrument: str = "sipas", *, settings: Settings | None = None, field_code: str | None = None
+    period: Period,
+    instrument: str = "sipas",
+    *,
+    settings: Settings | None = None,
+    field_code: str | None = None,
+    agencies: Collection[int] | None = None,
 ) -> ScoreReport:
-    """Score every unit for ``period``. Raises :class:`ScoringError` with a sentence when it cannot."""
+    """Score every unit for ``period``. Raises :class:`ScoringError` with a sentence when it cannot.
+
+    ``agencies`` keeps only the responses given in those agencies: every unit made of whole agencies among them
+    (their counters, the agencies, an area whose agencies are all among them) gets the same figures as from
+    all responses, faster, because the strata are agencies and weights ``none``, ``base`` and ``poststratify``
+    are computed agency by agency. Raking balances all agencies together: it needs all responses.
+    """
     settings = settings or settings_for(period.code)
     versions = _versions(instrument, period)
     questionnaire = versions[-1].definition
@@ -141,6 +153,10 @@ def compute_scores(
         if field_id is None:
             raise ScoringError(f"There is no field of procedure '{field_code}'.")
         arrays = arrays.subset(arrays.field == field_id)
+    if agencies is not None:
+        if settings.weighting == "rake":
+            raise ScoringError("Raked weights balance every agency together: score all agencies.")
+        arrays = arrays.subset(np.isin(arrays.agency, np.fromiter(agencies, dtype=arrays.agency.dtype)))
     keep = ~arrays.partial  # an unfinished questionnaire is counted in the unit but never scored
     if settings.exclude_flagged:
         keep &= arrays.status == OK

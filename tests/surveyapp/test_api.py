@@ -155,20 +155,22 @@ def scored(loaded_app):
     return day
 
 
-def scores_of(client, **params):
-    return check(client.get("/api/v1/scores", query_string=params), "/scores", "GET")
+def scores_of(client, path: str = "", **params):
+    """GET /api/v1/scores[/<kind>/<code>], checked against the OpenAPI document."""
+    documented = "/scores/{kind}/{code}" if path else "/scores"
+    return check(client.get(f"/api/v1/scores{path}", query_string=params), documented, "GET")
 
 
 def test_scores_count_flagged_responses_but_leave_them_out(loaded_app, scored):
     client = loaded_app.test_client()
     sign_in(client, ACCOUNTS["area"].email, ACCOUNTS["area"].password)
     period = f"{scored:%Y-%m}"
-    data = scores_of(client, unit=f"counter:{COUNTER}", period=period).get_json()
-    assert data["responses"] == {"ok": 6, "flagged": 5, "excluded": 0, "partial": 0}
-    scores = data["scores"]
-    indices = scores["indices"]
-    assert scores["respondents"] == 6 and scores["left_out_flagged"] == 5
-    assert scores["settings"]["target"] == 0.9 and scores["versions"] == ["sipas v1"]
+    data = scores_of(client, f"/counter/{COUNTER}", period=period).get_json()
+    assert data["responses_by_status"] == {"ok": 6, "flagged": 5, "excluded": 0, "partial": 0}
+    unit = data["unit"]
+    indices = unit["indices"]
+    assert unit["respondents"] == 6 and unit["left_out_flagged"] == 5
+    assert data["settings"]["target"] == 0.9 and data["versions"] == ["sipas v1"]
     assert indices["access_info"]["estimate"] == pytest.approx(5 / 6)  # the five produced "1"s are not in it
     assert indices["access_info"]["n"] == 6
     assert indices["overall"]["lower"] <= indices["overall"]["estimate"] <= indices["overall"]["upper"]
@@ -179,15 +181,16 @@ def test_scores_respect_roles_and_scope(loaded_app, scored):
     assert scores_of(anonymous).status_code == 401
     supervisor = loaded_app.test_client()
     sign_in(supervisor, ACCOUNTS["supervisor"].email, ACCOUNTS["supervisor"].password)
-    assert scores_of(supervisor, unit=f"counter:{COUNTER}").status_code == 403
+    assert scores_of(supervisor, f"/counter/{COUNTER}").status_code == 403
     viewer = loaded_app.test_client()
     sign_in(viewer, ACCOUNTS["viewer"].email, ACCOUNTS["viewer"].password)
-    assert scores_of(viewer, unit="area:moc-chau", period=f"{scored:%Y}").status_code == 200
-    assert scores_of(viewer, unit="agency:so-tu-phap").status_code == 404
-    assert scores_of(viewer, unit="province").status_code == 404
-    assert scores_of(viewer, unit="planet:mars").status_code == 400
-    assert scores_of(viewer, unit="area:moc-chau", period="2026-Q9").status_code == 400
+    assert scores_of(viewer, "/area/moc-chau", period=f"{scored:%Y}").status_code == 200
+    assert scores_of(viewer, "/agency/so-tu-phap").status_code == 404
+    assert scores_of(viewer, "/area/son-la").status_code == 404
+    assert viewer.get("/api/v1/scores/planet/mars").status_code == 404
+    assert scores_of(viewer, "/area/moc-chau", period="2026-Q9").status_code == 400
     office = loaded_app.test_client()
     sign_in(office, ACCOUNTS["office"].email, ACCOUNTS["office"].password)
-    province = scores_of(office, period=f"{scored:%Y}").get_json()
-    assert province["unit"] == "province" and province["responses"]["flagged"] == 5
+    province = scores_of(office, "/area/son-la", period=f"{scored:%Y}").get_json()
+    assert province["unit"]["level"] == "province" and province["responses_by_status"]["flagged"] == 5
+
