@@ -200,8 +200,9 @@ def reports_command(period, level, codes, language, out_dir, jobs, without_comme
     db.session.commit()
     elapsed = time.perf_counter() - started
     process_word = "process" if jobs == 1 else "processes"
+    report_word = "report" if len(written) == 1 else "reports"
     click.echo(
-        f"Wrote {len(written)} {level} reports for {parsed.code} ({language}) to {out_dir} "
+        f"Wrote {len(written)} {level} {report_word} for {parsed.code} ({language}) to {out_dir} "
         f"in {elapsed:.1f} s with {jobs} {process_word}."
     )
     if empty:
