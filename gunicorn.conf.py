@@ -20,4 +20,6 @@ max_requests = 20000
 max_requests_jitter = 2000
 accesslog = None  # the app logs every request itself (SURVEYAPP_LOG_FORMAT=json)
 errorlog = "-"
+#: One BLAS thread per worker process (see surveyapp/_threads.py).
+raw_env = ["OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"]
 forwarded_allow_ips = os.environ.get("SURVEYAPP_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -8,7 +8,19 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from surveyapp import agency, api, auth, cli, errors, i18n, kiosk, office, operations, security
+from surveyapp import (
+    _threads,  # noqa: F401 - before anything loads numpy
+    agency,
+    api,
+    auth,
+    cli,
+    errors,
+    i18n,
+    kiosk,
+    office,
+    operations,
+    security,
+)
 from surveyapp import models as models  # every table registered with the metadata, for migrations
 from surveyapp.auth.session import configure_login
 from surveyapp.config import PROJECT_ROOT, DefaultConfig, database_url_from_env, instance_secret_key

@@ -23,6 +23,10 @@ def format_points(value: float | None, language: str = "vi", digits: int = 1) ->
     """A difference of shares in percentage points, signed: ``+1,3 điểm %`` / ``+1.3 pp``."""
     if value is None or value != value:
         return "–"
-    number = format_decimal(abs(value) * 100, format=f"0.{'0' * digits}", locale=language)
+    mark = DECIMAL_MARK.get(language)
+    if mark is not None and abs(value) < 10:
+        number = f"{abs(value) * 100:.{digits}f}".replace(".", mark)
+    else:
+        number = format_decimal(abs(value) * 100, format=f"0.{'0' * digits}", locale=language)
     sign = "+" if value > 0 else "−" if value < 0 else "±"
     return f"{sign}{number} {'điểm %' if language == 'vi' else 'pp'}"
