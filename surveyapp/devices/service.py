@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from surveyapp.audit import service as audit
 from surveyapp.db import db, utcnow
@@ -80,7 +81,12 @@ def authenticate(token: str | None) -> Device | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     digest = hash_token(token)
-    device = db.session.scalar(select(Device).where(Device.token_hash == digest))
+    # The counter and its agency come in the same query: every request of a device needs them.
+    device = db.session.scalar(
+        select(Device)
+        .where(Device.token_hash == digest)
+        .options(joinedload(Device.counter).joinedload(Counter.agency))
+    )
     if device is None or device.retired_at is not None or not hmac.compare_digest(device.token_hash, digest):
         return None
     return device

@@ -38,14 +38,17 @@ def _source(response: Response):
 
 
 def neighbours(response: Response, rules: r.FlagRules) -> list[r.Sample]:
-    """The source's responses submitted shortly before or after ``response`` (bounded, indexed)."""
+    """The source's responses submitted shortly before or after ``response`` (bounded, indexed).
+
+    ``response`` may be stored already (it is left out) or not yet (its ``id`` is ``None``).
+    """
     rows = db.session.execute(
         select(Response.id, Response.submitted_at, Response.answers, Response.partial)
         .where(
             *_source(response),
             Response.submitted_at >= response.submitted_at - rules.lookback,
             Response.submitted_at <= response.submitted_at + rules.lookahead,
-            Response.id != response.id,
+            *((Response.id != response.id,) if response.id is not None else ()),
         )
         .order_by(Response.submitted_at.desc())
         .limit(rules.scan_limit)
@@ -53,10 +56,10 @@ def neighbours(response: Response, rules: r.FlagRules) -> list[r.Sample]:
     return [r.Sample(row.id, row.submitted_at, row.answers, row.partial) for row in rows]
 
 
-def flag_new(response: Response, counter: Counter, rules: r.FlagRules, honeypot: bool = False) -> list[str]:
-    """Apply every rule to a just-flushed response; add its flags and set its status. Flushes.
+def assess(response: Response, counter: Counter, rules: r.FlagRules, honeypot: bool = False) -> list[r.Finding]:
+    """Apply every rule to a response, stored or about to be; reads, writes nothing.
 
-    Returns the reasons found (empty when the response looks genuine).
+    Returns the findings (empty when the response looks genuine).
     """
     new = r.Sample(response.id, response.submitted_at, response.answers, response.partial)
     near = neighbours(response, rules)
@@ -68,15 +71,28 @@ def flag_new(response: Response, counter: Counter, rules: r.FlagRules, honeypot:
     ]
     if honeypot:
         findings.append(r.Finding("honeypot", "the hidden field was filled"))
-    found = [f for f in findings if f is not None]
-    if not found:
-        return []
+    return [f for f in findings if f is not None]
+
+
+def apply(response_id: int, findings: list[r.Finding]) -> None:
+    """Record the flags of a stored response's findings, and flag the earlier responses they concern.
+
+    The response's own status is the caller's to set (it is stored already flagged).
+    """
     now = utcnow()
-    for finding in found:
+    for finding in findings:
         db.session.add(
-            ResponseFlag(response_id=response.id, reason=finding.reason, detail=finding.detail, flagged_at=now)
+            ResponseFlag(response_id=response_id, reason=finding.reason, detail=finding.detail, flagged_at=now)
         )
         _flag_others(finding, now)
+
+
+def flag_new(response: Response, counter: Counter, rules: r.FlagRules, honeypot: bool = False) -> list[str]:
+    """Assess a just-flushed response and flag it; flushes. Returns the reasons found."""
+    found = assess(response, counter, rules, honeypot)
+    if not found:
+        return []
+    apply(response.id, found)
     response.status = "flagged"
     db.session.flush()
     return [f.reason for f in found]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from surveyapp.datafiles import DefinitionError, read_toml
 from surveyapp.db import db
 from surveyapp.questionnaires.definition import Questionnaire, build
-from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
+from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion, VersionRef, is_built
 from surveyapp.responses.models import Response
 
 #: Recorded read-aloud files live here, inside the surveys folder.
@@ -130,6 +130,20 @@ def current_version(instrument_code: str) -> QuestionnaireVersion | None:
         .order_by(QuestionnaireVersion.version.desc())
         .limit(1)
     )
+
+
+def version_ref(instrument_code: str, version: int) -> VersionRef | None:
+    """The stored version ``version`` of an instrument, for recording a response; ``None`` if there is none."""
+    row = db.session.execute(
+        select(QuestionnaireVersion.id, QuestionnaireVersion.digest)
+        .join(Instrument)
+        .where(Instrument.code == instrument_code, QuestionnaireVersion.version == version)
+    ).one_or_none()
+    if row is None:
+        return None
+    if not is_built(row.digest):
+        db.session.get(QuestionnaireVersion, row.id).definition  # noqa: B018 - builds and keeps it
+    return VersionRef(row.id, instrument_code, version, row.digest)
 
 
 def _relative(path: Path, base: Path) -> str:

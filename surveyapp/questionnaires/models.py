@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
@@ -61,8 +62,39 @@ class QuestionnaireVersion(db.Model):
         return built
 
     @property
+    def instrument_code(self) -> str:
+        return self.instrument.code
+
+    @property
     def label(self) -> str:
         return f"{self.instrument.code} v{self.version}"
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.instrument_id} v{self.version}>"
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """What recording a response needs of a stored version, read as four columns rather than an object.
+
+    Recording goes through :func:`surveyapp.questionnaires.loader.version_ref`, which builds the definition on
+    first sight of its digest; a submission then costs one narrow query for its questionnaire.
+    """
+
+    id: int
+    instrument_code: str
+    version: int
+    digest: str
+
+    @property
+    def definition(self) -> Questionnaire:
+        return _BUILT[self.digest]
+
+    @property
+    def label(self) -> str:
+        return f"{self.instrument_code} v{self.version}"
+
+
+def is_built(digest: str) -> bool:
+    """Whether the definition with this digest is built in this process already."""
+    return digest in _BUILT

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
 from surveyapp.integrity.rules import FlagRules
-from surveyapp.integrity.service import flag_new
+from surveyapp.integrity.service import apply, assess
 from surveyapp.organisation.models import Counter, Field
 from surveyapp.questionnaires.codec import AnswerError, AnswerValue, encode
-from surveyapp.questionnaires.models import QuestionnaireVersion
+from surveyapp.questionnaires.models import QuestionnaireVersion, VersionRef
 from surveyapp.responses.models import CHANNELS, Response
 
 CASE_CODE = re.compile(r"^[A-Za-z0-9./_-]{1,64}$")
@@ -49,7 +49,7 @@ class Draft:
 
     uuid: uuidlib.UUID
     counter: Counter
-    version: QuestionnaireVersion
+    version: QuestionnaireVersion | VersionRef
     answers: dict[str, AnswerValue]
     language: str
     started_at: dt.datetime
@@ -92,7 +92,7 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
     if not counter.in_service(now.date()):
         raise SubmissionError("counter", f"counter {counter.code} is no longer in service")
     questionnaire = draft.version.definition
-    if draft.version.instrument.code != counter.instrument_code:
+    if draft.version.instrument_code != counter.instrument_code:
         raise SubmissionError(
             "questionnaire", f"counter {counter.code} does not use questionnaire {draft.version.label}"
         )
@@ -189,29 +189,49 @@ def _existing(response: Response) -> Recorded | None:
     return Recorded(stored, duplicate=True)
 
 
+#: Every stored column but the generated key, in table order.
+_INSERTED = tuple(column.key for column in Response.__table__.columns if column.key != "id")
+
+
+def _insert_new(response: Response) -> int | None:
+    """Insert ``response`` unless its id is already stored: the new row's key, or ``None`` for a repeat.
+
+    One statement (``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id``, on PostgreSQL and on SQLite 3.35
+    and newer) both stores a new response and detects a repeated one, without a read before the write and
+    without an error to recover from when two identical submissions race.
+    """
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Response.__table__)
+        .values({name: getattr(response, name) for name in _INSERTED})
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(Response.__table__.c.id)
+    )
+    return db.session.execute(statement).scalar_one_or_none()
+
+
 def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> Recorded:
     """Store a response exactly once, in its own transaction (this function commits).
 
     A repeated submission of the same id and content returns the stored row with ``duplicate=True``; the same
-    id with different content raises :class:`ConflictError`. Two identical submissions racing each other are
-    resolved by the unique index on ``uuid``: the loser rolls back and finds the winner's row. With ``rules``,
-    the response is checked for signs of being produced rather than given, and flagged in the same
-    transaction (see :mod:`surveyapp.integrity`).
+    id with different content raises :class:`ConflictError`. The unique index on ``uuid`` decides between two
+    submissions racing each other (see :func:`_insert_new`). With ``rules``, the response is checked for signs
+    of being produced rather than given before it is written, and stored already flagged, with its flags, in the
+    same transaction (see :mod:`surveyapp.integrity`). The returned response of a new submission is not
+    attached to the session: its columns are what was stored.
     """
     response = prepare(draft, comment_limit)
-    found = _existing(response)
-    if found:
-        return found
-    db.session.add(response)
-    try:
-        db.session.flush()
-        if rules is not None:
-            flag_new(response, draft.counter, rules, honeypot=draft.honeypot)
-        db.session.commit()
-    except IntegrityError:
+    findings = assess(response, draft.counter, rules, honeypot=draft.honeypot) if rules is not None else []
+    if findings:
+        response.status = "flagged"
+    while (new_id := _insert_new(response)) is None:
         db.session.rollback()
         found = _existing(response)
-        if found is None:
-            raise
-        return found
+        if found is not None:
+            return found
+        # The row that stood in the way was never committed (its transaction rolled back): store this one.
+    response.id = new_id
+    if findings:
+        apply(response.id, findings)
+    db.session.commit()
     return Recorded(response, duplicate=False)
