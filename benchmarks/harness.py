@@ -228,7 +228,8 @@ class Server:
         ``SURVEYAPP_WORKERS`` / ``SURVEYAPP_THREADS``; ``None`` keeps ``gunicorn.conf.py``'s default.
     env
         Extra environment (``SURVEYAPP_RATELIMIT_STORAGE_URI``, flag thresholds, ...). By default the device
-        rate limit is :data:`UNLIMITED` and the secret key random.
+        rate limit is :data:`UNLIMITED`, the secret key random, and requests are logged as JSON lines (with
+        their duration in ms) to the log file.
     app
         The WSGI app (factory call) gunicorn serves, importable from the repository root.
     log_path
@@ -272,6 +273,7 @@ class Server:
             SURVEYAPP_BIND=f"127.0.0.1:{self.port}",
             SURVEYAPP_SECRET_KEY=self.secret_key,
             SURVEYAPP_API_DEVICE_LIMIT=UNLIMITED,
+            SURVEYAPP_LOG_FORMAT="json",
         )
         if self.workers is not None:
             environment["SURVEYAPP_WORKERS"] = str(self.workers)

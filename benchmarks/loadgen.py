@@ -58,10 +58,19 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     #: Requests by outcome: the status code (``"201"``) or the exception's class name (``"ConnectError"``).
     outcomes: collections.Counter[str] = field(default_factory=collections.Counter)
-    #: Ids acknowledged as stored (201) and as duplicates (200).
-    created: int = 0
-    duplicates: int = 0
+    #: Ids acknowledged as a duplicate (200: stored by an earlier attempt whose acknowledgement was lost).
+    duplicated: set[str] = field(default_factory=set)
     elapsed: float = 0.0
+
+    @property
+    def created(self) -> int:
+        """Responses acknowledged as stored (201)."""
+        return len(self.acknowledged) - len(self.duplicated)
+
+    @property
+    def duplicates(self) -> int:
+        """Responses acknowledged as already stored (200)."""
+        return len(self.duplicated)
 
     @property
     def requests(self) -> int:
@@ -116,7 +125,7 @@ def run(
     count: int | None = None,
     duration: float | None = None,
     seed: int = 0,
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     backoff: float = 0.05,
     max_backoff: float = 2.0,
     give_up: float | None = None,
@@ -131,7 +140,9 @@ def run(
     concurrency
         Requests in flight at once (and connections).
     timeout
-        Seconds a request may take before it counts as failed and is sent again.
+        Seconds a request may take before it counts as failed and is sent again (the tablet's browser waits
+        minutes; gunicorn ends a request after 60 s). A shorter one sends more responses again while their
+        first attempt is still being stored.
     backoff, max_backoff
         First wait after a failure and the cap; the wait doubles per failure of the same response (with
         jitter) and a 429's ``Retry-After`` is honoured up to the cap.
@@ -203,11 +214,9 @@ async def _deliver(client, gate, headers, payload, rng, backoff, max_backoff, ab
             result.outcomes[str(status)] += 1
             if status in (200, 201):
                 result.latencies.append(took)
+                if status == 200:
+                    result.duplicated.add(payload["id"])
                 result.acknowledged.add(payload["id"])
-                if status == 201:
-                    result.created += 1
-                else:
-                    result.duplicates += 1
                 return
             if status not in RETRIED:
                 result.refused[payload["id"]] = status
@@ -239,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     amount.add_argument("--count", type=int, help="responses in total")
     amount.add_argument("--duration", type=float, help="seconds")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--give-up", type=float, help="seconds after which unacknowledged responses are left")
     args = parser.parse_args(argv)
     kiosks = load_kiosks(args.tokens_file)[: args.kiosks]
