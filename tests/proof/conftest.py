@@ -43,7 +43,7 @@ class Scale:
 SCALES = {
     "ci": Scale("ci", kiosks=200, responses=2, crash_responses=2, kills=2, concurrency=64, workers=2, threads=4,
                 give_up=150),
-    "full": Scale("full", kiosks=1000, responses=10, crash_responses=10, kills=5, concurrency=128, workers=None,
+    "full": Scale("full", kiosks=1000, responses=5, crash_responses=5, kills=4, concurrency=128, workers=None,
                   threads=None, give_up=1800),
 }
 
