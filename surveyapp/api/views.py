@@ -1,8 +1,9 @@
 """JSON API v1: kiosk devices fetch their questionnaire and submit responses; signed-in staff read scores.
 
 Devices authenticate with ``Authorization: Bearer <token>``; the token binds them to one counter. Every error
-is JSON ``{"error": ..., "message": ..., "where": ...}`` with a 4xx status, never a 500 or a partial row. The
-contract is ``openapi.json`` beside this module, served at ``/api/v1/openapi.json``.
+is JSON ``{"error": ..., "message": ..., "where": ...}`` with a 4xx status, never a 500 or a partial row; a
+database busy for a moment answers 503 with ``Retry-After`` (:mod:`surveyapp.errors`), and the kiosk sends again.
+The contract is ``openapi.json`` beside this module, served at ``/api/v1/openapi.json``.
 """
 
 from __future__ import annotations

@@ -4,11 +4,16 @@ immediate; the device API refuses every malformed submission with a JSON 4xx."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import sqlite3
 import uuid
+from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from surveyapp import create_app
 from surveyapp.audit.models import AuditEntry
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
@@ -106,6 +111,61 @@ def test_submission_is_stored_once_and_acknowledged_again(loaded_app, supervisor
         row = db.session.scalar(select(Response))
         assert (row.counter.code, row.channel, row.comment) == (OWN, "kiosk", "Tốt")
         assert db.session.scalar(select(Device.queue_length)) == 3
+
+
+@pytest.fixture
+def impatient_app(loaded_app, backend, monkeypatch):
+    """The same database, through an app that gives up waiting for another writer's lock after a moment."""
+    url = loaded_app.config["SQLALCHEMY_DATABASE_URI"]
+    if backend == "sqlite":
+        # the module, not the ``db`` object that ``surveyapp`` re-exports under the same name
+        monkeypatch.setattr(importlib.import_module("surveyapp.db"), "SQLITE_BUSY_TIMEOUT_MS", 50)
+    else:
+        url += "%20-clock_timeout%3D200"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def device_locked(app, backend):
+    """Another connection holds the write lock a submission needs (SQLite: the database; PostgreSQL: the
+    device's row), as a long write of another worker does."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if backend == "sqlite":
+        blocker = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            blocker.rollback()
+            blocker.close()
+        return
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT id FROM device FOR UPDATE"))
+            yield
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_a_busy_database_answers_503_and_the_response_sent_again_is_stored_once(
+    loaded_app, supervisor, impatient_app, backend
+):
+    token = enrol(supervisor, OWN)
+    client = impatient_app.test_client()
+    payload = body()
+    with device_locked(impatient_app, backend):
+        busy = post(client, token, payload)
+    assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 1
+    assert busy.get_json()["error"] == "unavailable"
+    assert stored(loaded_app) == 0
+    assert post(client, token, payload).status_code == 201
+    assert post(client, token, payload).status_code == 200
+    assert stored(loaded_app) == 1
 
 
 def test_a_token_for_counter_a_cannot_submit_for_counter_b(loaded_app, supervisor):
