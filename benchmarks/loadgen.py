@@ -131,6 +131,7 @@ def run(
     give_up: float | None = None,
     body: BodyBuilder = valid_body,
     result: LoadResult | None = None,
+    path: str = "/api/v1/responses",
 ) -> LoadResult:
     """Run the kiosks against ``base_url`` until ``count`` responses in total are acknowledged (spread evenly
     over the kiosks) or, with ``duration`` seconds, until then (responses in flight are finished).
@@ -153,18 +154,23 @@ def run(
         default.
     result
         A :class:`LoadResult` to fill (to watch it from another thread); a new one by default.
+    path
+        Where the bodies are posted (the submission benchmark also posts to its bare baseline).
     """
     if (count is None) == (duration is None):
         raise ValueError("give either count or duration")
     result = result if result is not None else LoadResult()
     asyncio.run(
-        _run(base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result)
+        _run(
+            base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result,
+            path,
+        )
     )
     return result
 
 
 async def _run(
-    base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result
+    base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result, path
 ) -> None:
     started = time.perf_counter()
     stop_new = started + duration if duration is not None else math.inf
@@ -187,7 +193,7 @@ async def _run(
                 clock = min(clock + SPACING, dt.datetime.now(dt.UTC))
                 payload = body(kiosk, rng, clock)
                 result.sent[payload["id"]] = (kiosk, payload)
-                await _deliver(client, gate, headers, payload, rng, backoff, max_backoff, abandon, result)
+                await _deliver(client, gate, headers, payload, rng, backoff, max_backoff, abandon, result, path)
                 sent += 1
                 if time.perf_counter() > abandon:
                     return
@@ -196,7 +202,9 @@ async def _run(
     result.elapsed = time.perf_counter() - started
 
 
-async def _deliver(client, gate, headers, payload, rng, backoff, max_backoff, abandon, result: LoadResult) -> None:
+async def _deliver(
+    client, gate, headers, payload, rng, backoff, max_backoff, abandon, result: LoadResult, path: str
+) -> None:
     """Send one response until it is acknowledged or refused (or the run gives up)."""
     failures = 0
     while time.perf_counter() < abandon:
@@ -204,7 +212,7 @@ async def _deliver(client, gate, headers, payload, rng, backoff, max_backoff, ab
         async with gate:
             began = time.perf_counter()
             try:
-                response = await client.post("/api/v1/responses", json=payload, headers=headers)
+                response = await client.post(path, json=payload, headers=headers)
             except httpx.TransportError as exc:
                 result.outcomes[type(exc).__name__] += 1
                 response = None

@@ -213,12 +213,25 @@ def submit_response():
     if recorded.duplicate:  # the device is seen again even though nothing new was stored
         _seen(current_device(), body.get("queue_length"), synced=True)
         db.session.commit()
+    _used_versions()[version.instrument_code, version.version] = version
     status = 200 if recorded.duplicate else 201
     return jsonify(id=str(recorded.response.uuid), status="duplicate" if recorded.duplicate else "stored"), status
 
 
+def _used_versions() -> dict[tuple[str, int], VersionRef]:
+    """Questionnaire versions that responses of this process were stored with, by instrument and version.
+
+    A version some response refers to never changes again (the loader refuses it), so it is kept for the life of
+    the app and later submissions skip the query. A version is kept only once a response with it is committed:
+    an unused one may still be replaced by loading a corrected file.
+    """
+    return current_app.extensions.setdefault("surveyapp.used_versions", {})
+
+
 def _version(reference: dict) -> VersionRef:
-    version = version_ref(reference["instrument"], reference["version"])
+    version = _used_versions().get((reference["instrument"], reference["version"]))
+    if version is None:
+        version = version_ref(reference["instrument"], reference["version"])
     if version is None:
         raise ApiError(
             422,

@@ -68,6 +68,40 @@ def stored(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Response))
 
 
+def device_status(app) -> tuple:
+    with app.app_context():
+        return tuple(db.session.execute(select(Device.last_seen_at, Device.last_sync_at, Device.queue_length)).one())
+
+
+def test_a_queue_length_is_written_at_once_and_the_times_every_half_minute(loaded_app, supervisor):
+    token = enrol(supervisor, OWN)
+    client = loaded_app.test_client()
+    assert post(client, token, body(queue_length=2)).status_code == 201
+    seen, synced, queue = device_status(loaded_app)
+    assert seen is not None and synced is not None and queue == 2
+    assert post(client, token, body(queue_length=1)).status_code == 201
+    assert device_status(loaded_app) == (seen, synced, 1)  # the queue shrank; the times are fresh enough
+    earlier = seen - dt.timedelta(seconds=31)
+    with loaded_app.app_context():
+        db.session.execute(sa.update(Device).values(last_seen_at=earlier, last_sync_at=earlier))
+        db.session.commit()
+    assert post(client, token, body(queue_length=0)).status_code == 201
+    seen_now, synced_now, queue_now = device_status(loaded_app)
+    assert seen_now >= seen and synced_now >= seen and queue_now == 0
+
+
+def test_a_questionnaire_version_is_remembered_only_once_a_response_uses_it(loaded_app, supervisor):
+    token = enrol(supervisor, OWN)
+    client = loaded_app.test_client()
+    refused = post(client, token, body(answers={"access_info": 9}))
+    assert refused.status_code == 422
+    assert not loaded_app.extensions.get("surveyapp.used_versions")  # unused: a corrected file may replace it
+    assert post(client, token, body()).status_code == 201
+    assert set(loaded_app.extensions["surveyapp.used_versions"]) == {("sipas", 1)}
+    again = post(client, token, body())
+    assert again.status_code == 201 and stored(loaded_app) == 2
+
+
 def test_token_is_shown_once_and_kept_only_as_a_hash(loaded_app, supervisor):
     token = enrol(supervisor, OWN)
     assert token.startswith("kd_") and len(token) > 40

@@ -1,0 +1,225 @@
+"""Submission throughput: ``POST /api/v1/responses`` against a bare baseline, in the same gunicorn, same run.
+
+For each backend (PostgreSQL, and the embedded SQLite), one gunicorn (the repository's ``gunicorn.conf.py``,
+rate limits in Redis as in production) serves both the real endpoint and ``POST /bench/bare`` (see
+:mod:`benchmarks.bare_app`: parse the JSON, insert one row, commit). The load generator (httpx + asyncio, in
+this process, on the same two cores) drives 200 kiosks at ``--concurrency`` requests in flight. Rounds
+alternate bare and real so that both see the same machine; the best round of each is compared.
+
+Where the time goes: the CPU seconds of the gunicorn workers, of the database server's processes and of the
+load generator during each round, per acknowledged response; ``--profile`` adds a cProfile of the real
+endpoint in this process (the app called directly, no HTTP), split into the steps of a submission.
+
+    .venv/bin/python -m benchmarks.bench_submit                      # both backends, 64 clients, 3 × 15 s rounds
+    .venv/bin/python -m benchmarks.bench_submit --backend postgresql --seconds 30 --rounds 5 --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from benchmarks import bare_app, harness, loadgen
+
+POSTGRES_URL = os.environ.get("SURVEYAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("SURVEYAPP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Round:
+    endpoint: str
+    result: loadgen.LoadResult
+    #: CPU seconds during the round: gunicorn (master and workers), the database server, this process.
+    cpu: dict[str, float]
+
+    @property
+    def throughput(self) -> float:
+        return self.result.throughput
+
+    def line(self) -> str:
+        r = self.result
+        per = ", ".join(
+            f"{name} {1000 * seconds / max(1, len(r.acknowledged)):.2f}" for name, seconds in self.cpu.items()
+        )
+        return (
+            f"  {self.endpoint:5s} {r.throughput:7.0f}/s  p50 {1000 * r.percentile(50):6.1f} ms  "
+            f"p99 {1000 * r.percentile(99):6.1f} ms  5xx {r.server_errors}  CPU ms per response: {per}"
+        )
+
+
+def _cpu_of(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def _processes() -> dict[str, list[int]]:
+    """Process ids by component: the database server (``postgres``) and gunicorn (by command line)."""
+    found: dict[str, list[int]] = {"gunicorn": [], "database": []}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            name = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if "gunicorn" in command and "gunicorn.conf.py" in command:
+            found["gunicorn"].append(int(entry.name))
+        elif name == "postgres":
+            found["database"].append(int(entry.name))
+    return found
+
+
+def _cpu_now() -> dict[str, float]:
+    processes = _processes()
+    times = os.times()
+    return {
+        "server": _cpu_of(processes["gunicorn"]),
+        "database": _cpu_of(processes["database"]),
+        "load generator": times.user + times.system,
+    }
+
+
+def measure(base_url: str, kiosks, endpoint: str, concurrency: int, seconds: float, seed: int) -> Round:
+    path = "/bench/bare" if endpoint == "bare" else "/api/v1/responses"
+    before = _cpu_now()
+    result = loadgen.run(base_url, kiosks, concurrency=concurrency, duration=seconds, seed=seed, path=path)
+    after = _cpu_now()
+    return Round(endpoint, result, {name: after[name] - before[name] for name in before})
+
+
+def _database(backend: str, scratch: Path) -> tuple[str, callable]:
+    if backend == "sqlite":
+        return f"sqlite:///{scratch / 'bench.sqlite3'}", lambda: None
+    schema = f"bench_submit_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> tuple[Round, Round]:
+    with tempfile.TemporaryDirectory(prefix="bench-submit-") as scratch:
+        url, drop = _database(backend, Path(scratch))
+        try:
+            kiosks = harness.prepare_database(url, args.kiosks)
+            bare_app.create_table(url)
+            env = {"SURVEYAPP_RATELIMIT_STORAGE_URI": REDIS_URL}
+            server = harness.Server(
+                url, workers=args.workers, threads=args.threads, env=env, app="benchmarks.bare_app:create_app()"
+            )
+            with server:
+                for endpoint in ("bare", "real"):  # warm up: connections, compiled statements, page cache
+                    measure(server.base_url, kiosks, endpoint, args.concurrency, 3, seed=99)
+                rounds: dict[str, list[Round]] = {"bare": [], "real": []}
+                for number in range(args.rounds):
+                    for endpoint in ("bare", "real"):
+                        rounds[endpoint].append(
+                            measure(server.base_url, kiosks, endpoint, args.concurrency, args.seconds, seed=number)
+                        )
+                        print(rounds[endpoint][-1].line(), flush=True)
+            stored = harness.stored_responses(url)
+            acknowledged = set().union(*(r.result.acknowledged for r in rounds["real"]))
+            doubled = len(stored) - len({s.uuid for s in stored})
+            missing = len(acknowledged - {str(s.uuid) for s in stored})
+            print(f"  stored {len(stored)} responses, {missing} acknowledged but missing, {doubled} doubled")
+            if args.profile:
+                profile(url, kiosks, args.profile_requests)
+            return max(rounds["bare"], key=lambda r: r.throughput), max(rounds["real"], key=lambda r: r.throughput)
+        finally:
+            drop()
+
+
+#: The steps of a submission, by the function that does each (cumulative time, so a step includes its queries).
+STEPS = {
+    "rate limit (Redis)": ("flask_limiter/_extension.py", "_check_request_limit"),
+    "device token": ("surveyapp/devices/service.py", "authenticate"),
+    "body schema": ("surveyapp/api/views.py", "_body_problem"),
+    "questionnaire": ("surveyapp/api/views.py", "_version"),
+    "answers and checks": ("surveyapp/responses/service.py", "prepare"),
+    "integrity rules": ("surveyapp/integrity/service.py", "assess"),
+    "insert": ("surveyapp/responses/service.py", "_insert_new"),
+    "flags stored": ("surveyapp/integrity/service.py", "apply"),
+    "commit": ("sqlalchemy/orm/scoping.py", "commit"),
+}
+
+
+def profile(url: str, kiosks, requests: int) -> None:
+    """cProfile ``requests`` submissions through the app in this process and print the time of each step."""
+    from surveyapp import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_STORAGE_URI": REDIS_URL,
+                      "API_DEVICE_LIMIT": harness.UNLIMITED})
+    client = app.test_client()
+    rng = random.Random(7)
+
+    def submit(count: int) -> None:
+        for i in range(count):
+            kiosk = kiosks[i % len(kiosks)]
+            headers = {"Authorization": f"Bearer {kiosk.token}"}
+            response = client.post("/api/v1/responses", json=harness.valid_body(kiosk, rng), headers=headers)
+            assert response.status_code in (200, 201), response.get_json()
+
+    submit(50)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    submit(requests)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = sum(v[2] for v in stats.values())  # (calls, primitive calls, own time, cumulative time, callers)
+    print(f"  profile of {requests} submissions in this process: {1000 * total / requests:.2f} ms each (profiled)")
+    for step, (module, function) in STEPS.items():
+        cumulative = sum(v[3] for (file, _, name), v in stats.items() if name == function and file.endswith(module))
+        print(f"    {step:20s} {1000 * cumulative / requests:6.2f} ms  {cumulative / total:5.1%}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", action="append", choices=("postgresql", "sqlite"))
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--kiosks", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--profile", action="store_true", help="split a submission's time into its steps")
+    parser.add_argument("--profile-requests", type=int, default=1000)
+    args = parser.parse_args(argv)
+    summary = []
+    for backend in args.backend or ["postgresql", "sqlite"]:
+        print(f"{backend}: {args.kiosks} kiosks, {args.concurrency} in flight, {args.rounds} × {args.seconds:g} s")
+        bare, real = run_backend(backend, args)
+        summary.append((backend, bare, real))
+    print("\nbest rounds")
+    for backend, bare, real in summary:
+        print(
+            f"{backend:10s} real {real.throughput:6.0f}/s (p50 {1000 * real.result.percentile(50):.1f} ms, "
+            f"p99 {1000 * real.result.percentile(99):.1f} ms)  bare {bare.throughput:6.0f}/s  "
+            f"real/bare {real.throughput / bare.throughput:.0%}"
+        )
+
+
+if __name__ == "__main__":
+    main()
