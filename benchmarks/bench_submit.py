@@ -2,7 +2,7 @@
 
 For each backend (PostgreSQL, and the embedded SQLite), one gunicorn (the repository's ``gunicorn.conf.py``,
 rate limits in Redis as in production) serves both the real endpoint and ``POST /bench/bare`` (see
-:mod:`benchmarks.bare_app`: parse the JSON, insert one row, commit). The load generator (httpx + asyncio, in
+:mod:`benchmarks.bare_app`: parse the JSON, insert one row, commit). The load generator (aiohttp + asyncio, in
 this process, on the same two cores) drives 200 kiosks at ``--concurrency`` requests in flight. Rounds
 alternate bare and real so that both see the same machine; the best round of each is compared.
 
@@ -57,50 +57,52 @@ class Round:
         )
 
 
-def _cpu_of(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
 
 
-def _processes() -> dict[str, list[int]]:
-    """Process ids by component: the database server (``postgres``) and gunicorn (by command line)."""
-    found: dict[str, list[int]] = {"gunicorn": [], "database": []}
+def _cpu_now(group: int) -> dict[str, float]:
+    """CPU seconds used so far by gunicorn (the process group ``group``), the database server and this process.
+
+    A component's figure is its live processes' own time plus the time of its children that have ended (a
+    gunicorn worker recycled, a database backend whose connection closed), which their parent's ``cutime``
+    and ``cstime`` hold. The database figure counts every ``postgres`` process: on a machine running other
+    work, theirs too.
+    """
+    ticks = {"server": 0, "database": 0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            name = (entry / "comm").read_text().strip()
-        except OSError:
+        pid = int(entry.name)
+        fields = _stat(pid)
+        if fields is None:
             continue
-        if "gunicorn" in command and "gunicorn.conf.py" in command:
-            found["gunicorn"].append(int(entry.name))
-        elif name == "postgres":
-            found["database"].append(int(entry.name))
-    return found
-
-
-def _cpu_now() -> dict[str, float]:
-    processes = _processes()
+        try:
+            name = (entry / "comm").read_text().strip()
+            in_group = os.getpgid(pid) == group
+        except (OSError, ProcessLookupError):
+            continue
+        component = "server" if in_group else "database" if name == "postgres" else None
+        if component:
+            # fields[0] is the state; utime, stime, cutime, cstime are fields 14-17 of /proc/<pid>/stat.
+            ticks[component] += sum(int(value) for value in fields[11:15])
     times = os.times()
     return {
-        "server": _cpu_of(processes["gunicorn"]),
-        "database": _cpu_of(processes["database"]),
+        "server": ticks["server"] / CLOCK_TICKS,
+        "database": ticks["database"] / CLOCK_TICKS,
         "load generator": times.user + times.system,
     }
 
 
-def measure(base_url: str, kiosks, endpoint: str, concurrency: int, seconds: float, seed: int) -> Round:
+def measure(server: harness.Server, kiosks, endpoint: str, concurrency: int, seconds: float, seed: int) -> Round:
     path = "/bench/bare" if endpoint == "bare" else "/api/v1/responses"
-    before = _cpu_now()
-    result = loadgen.run(base_url, kiosks, concurrency=concurrency, duration=seconds, seed=seed, path=path)
-    after = _cpu_now()
+    group = server.process.pid  # gunicorn runs in a session (and process group) of its own
+    before = _cpu_now(group)
+    result = loadgen.run(server.base_url, kiosks, concurrency=concurrency, duration=seconds, seed=seed, path=path)
+    after = _cpu_now(group)
     return Round(endpoint, result, {name: after[name] - before[name] for name in before})
 
 
@@ -132,12 +134,12 @@ def run_backend(backend: str, args: argparse.Namespace) -> tuple[Round, Round]:
             )
             with server:
                 for endpoint in ("bare", "real"):  # warm up: connections, compiled statements, page cache
-                    measure(server.base_url, kiosks, endpoint, args.concurrency, 3, seed=99)
+                    measure(server, kiosks, endpoint, args.concurrency, 3, seed=99)
                 rounds: dict[str, list[Round]] = {"bare": [], "real": []}
                 for number in range(args.rounds):
                     for endpoint in ("bare", "real"):
                         rounds[endpoint].append(
-                            measure(server.base_url, kiosks, endpoint, args.concurrency, args.seconds, seed=number)
+                            measure(server, kiosks, endpoint, args.concurrency, args.seconds, seed=number)
                         )
                         print(rounds[endpoint][-1].line(), flush=True)
             stored = harness.stored_responses(url)

@@ -1,4 +1,4 @@
-"""A load generator that behaves like a province of kiosk tablets: httpx + asyncio.
+"""A load generator that behaves like a province of kiosk tablets: aiohttp + asyncio.
 
 Each simulated kiosk has its own device token and sends its responses in order, one at a time, like the
 tablet's offline queue: a response is sent again — same id, same bytes — after a connection error, a timeout,
@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import collections
 import datetime as dt
+import json
 import math
 import random
 import time
@@ -34,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 from benchmarks.harness import Kiosk, load_kiosks, valid_body
 
@@ -176,15 +177,18 @@ async def _run(
     stop_new = started + duration if duration is not None else math.inf
     abandon = started + give_up if give_up is not None else math.inf
     quotas = [math.inf] * len(kiosks) if count is None else _spread(count, len(kiosks))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    timeouts = httpx.Timeout(timeout, pool=None)
+    # aiohttp rather than httpx: on two cores shared with the server, the client's own cost per request is part
+    # of what is measured, and aiohttp's (C-accelerated parsing, a pool that does not scan every connection per
+    # request) is about a tenth of httpx's.
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeouts = aiohttp.ClientTimeout(total=timeout)
     gate = asyncio.Semaphore(concurrency)
     now = dt.datetime.now(dt.UTC)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeouts) as client:
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeouts) as client:
 
         async def kiosk_loop(index: int, kiosk: Kiosk) -> None:
             rng = random.Random(f"{seed}:{kiosk.token}")
-            headers = {"Authorization": f"Bearer {kiosk.token}"}
+            headers = {"Authorization": f"Bearer {kiosk.token}", "Content-Type": "application/json"}
             # The tablet's own clock: responses spaced out over the last hours, never ahead of real time.
             quota = quotas[index]
             clock = now - SPACING * (min(quota, 40) + 1)
@@ -207,18 +211,20 @@ async def _deliver(
 ) -> None:
     """Send one response until it is acknowledged or refused (or the run gives up)."""
     failures = 0
+    data = json.dumps(payload).encode()  # the same bytes every time
     while time.perf_counter() < abandon:
         wait = None
+        status = None
         async with gate:
             began = time.perf_counter()
             try:
-                response = await client.post(path, json=payload, headers=headers)
-            except httpx.TransportError as exc:
+                async with client.post(path, data=data, headers=headers) as response:
+                    await response.read()
+                    status, answer_headers = response.status, response.headers
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 result.outcomes[type(exc).__name__] += 1
-                response = None
             took = time.perf_counter() - began
-        if response is not None:
-            status = response.status_code
+        if status is not None:
             result.outcomes[str(status)] += 1
             if status in (200, 201):
                 result.latencies.append(took)
@@ -229,7 +235,7 @@ async def _deliver(
             if status not in RETRIED:
                 result.refused[payload["id"]] = status
                 return
-            wait = _retry_after(response.headers)
+            wait = _retry_after(answer_headers)
         failures += 1
         delay = min(max_backoff, backoff * 2 ** (failures - 1)) * rng.uniform(0.5, 1.0)
         await asyncio.sleep(min(max_backoff, wait) if wait is not None else delay)
