@@ -12,6 +12,9 @@ Used by ``tests/proof`` and by the benchmarks; the names below are kept stable:
 * :func:`valid_body` builds a random but valid ``POST /api/v1/responses`` body for a kiosk.
 * :func:`stored_responses`, :func:`compare` and :func:`integrity_problems` read the database afterwards.
 
+The app is imported only inside the functions that open the database, so that the load generator, which imports
+this module, starts in a moment and spends no memory on it.
+
 Prepare a database and a tokens file from the command line::
 
     .venv/bin/python -m benchmarks.harness --database-url sqlite:////tmp/load.sqlite3 --devices 200 \\
@@ -81,16 +84,17 @@ class Kiosk:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Kiosk:
-        questions = tuple(
-            QuestionSpec(**{**q, "choices": tuple(q["choices"])}) for q in data["questions"]
-        )
+        questions = tuple(QuestionSpec(**{**q, "choices": tuple(q["choices"])}) for q in data["questions"])
         return cls(**{**data, "languages": tuple(data["languages"]), "questions": questions})
 
 
 def _app(url: str):
     from surveyapp import create_app
+    from surveyapp.config import normalise_database_url
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "harness", "RATELIMIT_ENABLED": False})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": normalise_database_url(url), "SECRET_KEY": "harness", "RATELIMIT_ENABLED": False}
+    )
 
 
 def prepare_database(url: str, devices: int) -> list[Kiosk]:
