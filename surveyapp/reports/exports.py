@@ -78,7 +78,10 @@ def xlsx_file(
         if count > XLSX_MAX_ROWS:
             raise ExportTooLarge(f"An XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows; export CSV instead.")
         data.append(
-            [_styled(data, value, number_format="0.0%") if i in percent else value for i, value in enumerate(row)]
+            [
+                _styled(data, value, number_format="0.0%") if i in percent else _text_or_value(data, value)
+                for i, value in enumerate(row)
+            ]
         )
     info = workbook.create_sheet(about_title)
     info.column_dimensions["A"].width = 34
@@ -89,6 +92,15 @@ def xlsx_file(
     workbook.save(handle)
     handle.seek(0)
     return handle
+
+
+def _text_or_value(sheet, value: Any) -> Any:
+    """Strings as text cells: openpyxl would make a formula of a citizen's comment that starts with ``=``."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _styled(sheet, value, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
