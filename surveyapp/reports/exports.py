@@ -161,8 +161,21 @@ def _numbers(table: ResponseTable, first_question: int) -> Iterator[list[Any]]:
         ]
 
 
+#: A cell starting with one of these is a formula to a spreadsheet program opening a CSV file.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def responses_csv(table: ResponseTable) -> Iterator[str]:
-    return csv_stream(table.columns, table.rows)
+    """The responses as CSV; a comment that a spreadsheet would run as a formula gets a leading apostrophe,
+    which spreadsheets read as "this is text" (XLSX needs none: its cells are typed)."""
+    if table.columns[-1:] != ["comment"]:
+        return csv_stream(table.columns, table.rows)
+    rows = ([*row[:-1], _as_text(row[-1])] for row in table.rows)
+    return csv_stream(table.columns, rows)
+
+
+def _as_text(comment: str) -> str:
+    return "'" + comment if comment.startswith(FORMULA_START) else comment
 
 
 def responses_xlsx(

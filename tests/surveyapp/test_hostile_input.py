@@ -4,6 +4,7 @@ leaves the database exactly as it was; text that is kept is kept verbatim and sh
 
 from __future__ import annotations
 
+import csv
 import io
 import unicodedata
 import uuid
@@ -416,7 +417,7 @@ def test_traversal_in_report_urls_never_leaves_the_app(loaded_app, office):
 
 def test_injected_comments_are_shown_escaped_and_exported_as_text(loaded_app):
     """Comments rendered on the dashboard are escaped; in a spreadsheet export a comment is a text cell, never a
-    formula."""
+    formula (in CSV, one that would be gets a leading apostrophe)."""
     create_accounts(loaded_app, "office")
     token, api = token_for(loaded_app), loaded_app.test_client()
     weekdays = (2, 3, 4, 5, 6, 9, 10, 11, 12, 13)  # March 2026, in office hours: nothing is flagged
@@ -435,3 +436,6 @@ def test_injected_comments_are_shown_escaped_and_exported_as_text(loaded_app):
     kinds = {row[column].value: row[column].data_type for row in cells.iter_rows(min_row=2)}
     assert set(kinds) == {*INJECTIONS, "=1+1", "@SUM(A1)"}  # verbatim
     assert set(kinds.values()) == {"s"}  # text, never a formula
+    exported = client.get("/reports/exports/responses.csv?period=2026-03").get_data(as_text=True)
+    comments = {row["comment"] for row in csv.DictReader(io.StringIO(exported.removeprefix("\ufeff")))}
+    assert comments == {"'=1+1", "'@SUM(A1)", "'" + INJECTIONS[6], *INJECTIONS[:6], INJECTIONS[7]}
