@@ -128,6 +128,8 @@ def test_a_nul_character_is_refused_everywhere(loaded_app, device):
     assert client.get("/kiosk/c/%00").status_code == 400
     assert client.get("/kiosk/audio/sipas/1/vi/access_info%00").status_code == 400
     api_error(client.get("/api/v1/scores/agency/%00"), 400)
+    queried = client.get("/api/v1/device?lang=vi%00", headers={"Authorization": f"Bearer {token}"})
+    api_error(check(queried, "/device", "GET"), 400)
     signed_in = loaded_app.test_client()
     page = signed_in.get("/auth/sign-in")
     _, hidden = form_of(page.get_data(as_text=True))
