@@ -1,13 +1,17 @@
-"""Security headers on every response.
+"""Security headers on every response, and a refusal of the NUL character in any request.
 
 The content security policy allows nothing but the app's own origin: no inline script, no inline style
 attribute, no foreign host. The kiosk app satisfies it (its scripts and styles are files, its data block is
 JSON, charts are SVG with presentation attributes), and the browser tests fail on any violation.
+
+No code, e-mail address or form value has a NUL character, and PostgreSQL cannot compare or store one: a
+request with NUL in its path, query or form is refused with 400 before any view looks it up.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+from flask_babel import gettext as _
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -44,5 +48,14 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul() -> None:
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description=_("The request contains a NUL character."))
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)
     app.after_request(_headers)

@@ -9,6 +9,7 @@ The contract is ``openapi.json`` beside this module, served at ``/api/v1/openapi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from functools import cache
 from pathlib import Path
@@ -173,9 +174,7 @@ def device_info():
 def submit_response():
     """Store one response exactly once: 201 when stored, 200 when the same response was already stored."""
     device = current_device()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "malformed", "The body must be a JSON object.")
+    body = _json_body()
     problem = _body_problem(body)
     if problem:
         raise ApiError(400, "invalid", *problem)
@@ -216,6 +215,24 @@ def submit_response():
     _used_versions()[version.instrument_code, version.version] = version
     status = 200 if recorded.duplicate else 201
     return jsonify(id=str(recorded.response.uuid), status="duplicate" if recorded.duplicate else "stored"), status
+
+
+def _json_body() -> dict:
+    """The request's JSON object. JSON is UTF-8 (RFC 8259): other encodings, and nesting deeper than the
+    parser's recursion limit, are malformed bodies, not errors of the server."""
+    if not request.is_json:
+        raise ApiError(400, "malformed", "The body must be a JSON object (Content-Type: application/json).")
+    try:
+        body = json.loads(request.get_data().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed", "The body is not valid UTF-8.") from None
+    except RecursionError:
+        raise ApiError(400, "malformed", "The body is nested too deeply.") from None
+    except ValueError as exc:
+        raise ApiError(400, "malformed", f"The body is not JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed", "The body must be a JSON object.")
+    return body
 
 
 def _used_versions() -> dict[tuple[str, int], VersionRef]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element  # nosec B405  # builds SVG, never parses XML
 
 from surveyapp.charts import _scale, _svg, _text
 from surveyapp.charts._data import IndexItem, open_share, share

@@ -7,7 +7,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Literal
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element  # nosec B405  # builds SVG, never parses XML
 
 from surveyapp.charts import _scale, _svg, _text
 from surveyapp.charts._data import INSIDE, FunnelLimitLines, FunnelPoint, open_share

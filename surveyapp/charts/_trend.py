@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element  # nosec B405  # builds SVG, never parses XML
 
 from babel.dates import get_month_names
 

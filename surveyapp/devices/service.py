@@ -16,7 +16,7 @@ from surveyapp.devices.models import PARTIAL_POLICIES, Device
 from surveyapp.organisation.models import Counter
 
 #: Marks a string as a kiosk-device token (not a secret itself).
-TOKEN_PREFIX = "kd_"  # noqa: S105
+TOKEN_PREFIX = "kd_"  # noqa: S105  # nosec B105  # a public prefix, not a password
 
 
 def hash_token(token: str) -> str:

@@ -129,7 +129,7 @@ def survey(code: str, channel: str):
             else:
                 return redirect(url_for(".thanks", code=code, lang=language, channel=channel), code=303)
         else:
-            status = 400 if set(form.errors) & {"response_id", "started_at"} else 422
+            status = 400 if set(form.errors) & {"response_id", "started_at", "csrf_token"} else 422
             if "csrf_token" in form.errors:
                 general_error = _("The page was open too long. Your answers are kept: please press Send again.")
     body = render_template(

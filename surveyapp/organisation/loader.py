@@ -146,7 +146,7 @@ def _upsert(model, rows: list[dict[str, Any]], extra) -> dict[str, Any]:
             unit = existing[row["code"]] = model(code=row["code"])
             db.session.add(unit)
         unit.name = row["name"]
-        for key, value in extra(row).items():
+        for key, value in extra(row).items():  # nosec B610  # our extra(), not Django's QuerySet.extra
             setattr(unit, key, value)
         if hasattr(model, "retired_on"):
             unit.retired_on = dt.date.fromisoformat(row["retired_on"]) if row.get("retired_on") else None

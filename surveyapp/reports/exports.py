@@ -78,7 +78,10 @@ def xlsx_file(
         if count > XLSX_MAX_ROWS:
             raise ExportTooLarge(f"An XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows; export CSV instead.")
         data.append(
-            [_styled(data, value, number_format="0.0%") if i in percent else value for i, value in enumerate(row)]
+            [
+                _styled(data, value, number_format="0.0%") if i in percent else _text_or_value(data, value)
+                for i, value in enumerate(row)
+            ]
         )
     info = workbook.create_sheet(about_title)
     info.column_dimensions["A"].width = 34
@@ -89,6 +92,15 @@ def xlsx_file(
     workbook.save(handle)
     handle.seek(0)
     return handle
+
+
+def _text_or_value(sheet, value: Any) -> Any:
+    """Strings as text cells: openpyxl would make a formula of a citizen's comment that starts with ``=``."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _styled(sheet, value, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
@@ -149,8 +161,21 @@ def _numbers(table: ResponseTable, first_question: int) -> Iterator[list[Any]]:
         ]
 
 
+#: A cell starting with one of these is a formula to a spreadsheet program opening a CSV file.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def responses_csv(table: ResponseTable) -> Iterator[str]:
-    return csv_stream(table.columns, table.rows)
+    """The responses as CSV; a comment that a spreadsheet would run as a formula gets a leading apostrophe,
+    which spreadsheets read as "this is text" (XLSX needs none: its cells are typed)."""
+    if table.columns[-1:] != ["comment"]:
+        return csv_stream(table.columns, table.rows)
+    rows = ([*row[:-1], _as_text(row[-1])] for row in table.rows)
+    return csv_stream(table.columns, rows)
+
+
+def _as_text(comment: str) -> str:
+    return "'" + comment if comment.startswith(FORMULA_START) else comment
 
 
 def responses_xlsx(

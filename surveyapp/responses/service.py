@@ -25,6 +25,9 @@ from surveyapp.questionnaires.models import QuestionnaireVersion, VersionRef
 from surveyapp.responses.models import CHANNELS, Response
 
 CASE_CODE = re.compile(r"^[A-Za-z0-9./_-]{1,64}$")
+#: Control characters other than tab and line breaks, and lone surrogates: no text a citizen types has them,
+#: PostgreSQL refuses NUL and UTF-8 cannot encode a surrogate.
+NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: A client clock may run ahead of the server's by this much before its timestamps are refused.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -76,6 +79,8 @@ class Recorded:
 def _clean_text(value: str | None, limit: int) -> str | None:
     if value is None:
         return None
+    if NOT_TEXT.search(value):
+        raise SubmissionError("comment", "the comment contains control characters or invalid Unicode")
     value = unicodedata.normalize("NFC", value).strip()
     if len(value) > limit:
         raise SubmissionError("comment", f"the comment is longer than {limit} characters")

@@ -110,9 +110,42 @@ def test_backup_and_restore_bring_back_every_response(app, backend, database_url
 
 
 def test_security_headers_on_every_page(loaded_app):
+    """HTML, JSON, static files, scripts of the offline app, and errors of every kind (4xx pages and JSON, a
+    500) carry the same headers."""
+    loaded_app.config["PROPAGATE_EXCEPTIONS"] = False
+    loaded_app.add_url_rule("/test-broken", "test_broken", lambda: 1 / 0)
     client = loaded_app.test_client()
-    for url in ("/k/so-tu-phap-1", "/auth/sign-in", "/healthz", "/api/v1/openapi.json", "/k/nowhere"):
-        headers = client.get(url).headers
+
+    def answered(response):
+        response.close()  # static files are streamed from disk
+        return response.status_code, response.headers
+
+    responses = [
+        answered(client.get(url))
+        for url in (
+            "/k/so-tu-phap-1",
+            "/auth/sign-in",
+            "/healthz",
+            "/api/v1/openapi.json",
+            "/k/nowhere",
+            "/static/css/app.css",
+            "/static/fonts/NotoSans-Regular.woff2",
+            "/static/nothing.css",
+            "/kiosk/sw.js",
+            "/kiosk/manifest.webmanifest",
+            "/api/v1/device",
+            "/api/v1/nothing-here",
+            "/auth/sign-out",
+            "/k/so-tu-phap-1%00",
+            "/test-broken",
+        )
+    ]
+    responses += [
+        answered(client.post("/auth/sign-in", data={"email": "x@y.vn"})),
+        answered(client.post("/k/so-tu-phap-1/survey", data={"q-comment": "x" * 100_000})),
+    ]
+    assert {status for status, _ in responses} == {200, 400, 401, 404, 405, 413, 500}
+    for _, headers in responses:
         csp = headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "script-src 'self'" in csp and "'unsafe-inline'" not in csp
         assert "frame-ancestors 'none'" in csp and headers["X-Frame-Options"] == "DENY"
