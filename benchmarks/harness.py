@@ -92,9 +92,8 @@ def _app(url: str):
     from surveyapp import create_app
     from surveyapp.config import normalise_database_url
 
-    return create_app(
-        {"SQLALCHEMY_DATABASE_URI": normalise_database_url(url), "SECRET_KEY": "harness", "RATELIMIT_ENABLED": False}
-    )
+    # Rate limits stay as configured: the limiter is one object shared by every app of the process.
+    return create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url), "SECRET_KEY": "harness"})
 
 
 def prepare_database(url: str, devices: int) -> list[Kiosk]:

@@ -32,6 +32,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,12 +162,22 @@ def run(
     if (count is None) == (duration is None):
         raise ValueError("give either count or duration")
     result = result if result is not None else LoadResult()
-    asyncio.run(
-        _run(
-            base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result,
-            path,
+
+    def go() -> None:
+        asyncio.run(
+            _run(
+                base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body,
+                result, path,
+            )
         )
-    )
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        go()
+    else:  # called from code that runs an event loop in this thread (Playwright's sync API does): use another
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(go).result()
     return result
 
 
