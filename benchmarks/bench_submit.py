@@ -17,7 +17,9 @@ endpoint in this process (the app called directly, no HTTP), split into the step
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
+import datetime as dt
 import os
 import pstats
 import random
@@ -97,11 +99,38 @@ def _cpu_now(group: int) -> dict[str, float]:
     }
 
 
-def measure(server: harness.Server, kiosks, endpoint: str, concurrency: int, seconds: float, seed: int) -> Round:
+class MorningClock:
+    """Bodies given on one weekday morning, each kiosk's 150 s apart from 07:15 local time: inside every counter's
+    opening hours and never a burst, so that what is measured is the common case, a genuine response (a flagged
+    one also stores its flags). Each round takes a day of its own, so rounds do not look like bursts together."""
+
+    def __init__(self, day: dt.date):
+        self.start = dt.datetime.combine(day, dt.time(7, 15), tzinfo=harness.LOCAL)
+        self.given: collections.Counter[str] = collections.Counter()
+
+    def __call__(self, kiosk: harness.Kiosk, rng: random.Random, clock: dt.datetime) -> dict:
+        submitted = self.start + self.given[kiosk.token] * loadgen.SPACING
+        self.given[kiosk.token] += 1
+        return harness.valid_body(kiosk, rng, submitted)
+
+
+def weekdays_before(day: dt.date):
+    """Monday to Friday, going back from the day before ``day``."""
+    while True:
+        day -= dt.timedelta(days=1)
+        if day.weekday() < 5:
+            yield day
+
+
+def measure(
+    server: harness.Server, kiosks, endpoint: str, concurrency: int, seconds: float, seed: int, day: dt.date
+) -> Round:
     path = "/bench/bare" if endpoint == "bare" else "/api/v1/responses"
     group = server.process.pid  # gunicorn runs in a session (and process group) of its own
     before = _cpu_now(group)
-    result = loadgen.run(server.base_url, kiosks, concurrency=concurrency, duration=seconds, seed=seed, path=path)
+    result = loadgen.run(
+        server.base_url, kiosks, concurrency=concurrency, duration=seconds, seed=seed, path=path, body=MorningClock(day)
+    )
     after = _cpu_now(group)
     return Round(endpoint, result, {name: after[name] - before[name] for name in before})
 
@@ -132,23 +161,33 @@ def run_backend(backend: str, args: argparse.Namespace) -> tuple[Round, Round]:
             server = harness.Server(
                 url, workers=args.workers, threads=args.threads, env=env, app="benchmarks.bare_app:create_app()"
             )
+            days = weekdays_before(dt.date.today())
             with server:
                 for endpoint in ("bare", "real"):  # warm up: connections, compiled statements, page cache
-                    measure(server, kiosks, endpoint, args.concurrency, 3, seed=99)
+                    measure(server, kiosks, endpoint, args.concurrency, 3, seed=99, day=next(days))
                 rounds: dict[str, list[Round]] = {"bare": [], "real": []}
                 for number in range(args.rounds):
                     for endpoint in ("bare", "real"):
+                        day = next(days)
                         rounds[endpoint].append(
-                            measure(server, kiosks, endpoint, args.concurrency, args.seconds, seed=number)
+                            measure(server, kiosks, endpoint, args.concurrency, args.seconds, seed=number, day=day)
                         )
                         print(rounds[endpoint][-1].line(), flush=True)
             stored = harness.stored_responses(url)
             acknowledged = set().union(*(r.result.acknowledged for r in rounds["real"]))
             doubled = len(stored) - len({s.uuid for s in stored})
             missing = len(acknowledged - {str(s.uuid) for s in stored})
-            print(f"  stored {len(stored)} responses, {missing} acknowledged but missing, {doubled} doubled")
+            engine = sa.create_engine(url)
+            with engine.connect() as connection:
+                by_status = sa.text("SELECT status, count(*) FROM response GROUP BY status")
+                statuses = dict(connection.execute(by_status).all())
+            engine.dispose()
+            print(
+                f"  stored {len(stored)} responses ({statuses.get('flagged', 0)} flagged), {missing} acknowledged but "
+                f"missing, {doubled} doubled"
+            )
             if args.profile:
-                profile(url, kiosks, args.profile_requests)
+                profile(url, kiosks, args.profile_requests, next(days))
             return max(rounds["bare"], key=lambda r: r.throughput), max(rounds["real"], key=lambda r: r.throughput)
         finally:
             drop()
@@ -168,7 +207,7 @@ STEPS = {
 }
 
 
-def profile(url: str, kiosks, requests: int) -> None:
+def profile(url: str, kiosks, requests: int, day: dt.date) -> None:
     """cProfile ``requests`` submissions through the app in this process and print the time of each step."""
     from surveyapp import create_app
 
@@ -176,12 +215,13 @@ def profile(url: str, kiosks, requests: int) -> None:
                       "API_DEVICE_LIMIT": harness.UNLIMITED})
     client = app.test_client()
     rng = random.Random(7)
+    clock = MorningClock(day)
 
     def submit(count: int) -> None:
         for i in range(count):
             kiosk = kiosks[i % len(kiosks)]
             headers = {"Authorization": f"Bearer {kiosk.token}"}
-            response = client.post("/api/v1/responses", json=harness.valid_body(kiosk, rng), headers=headers)
+            response = client.post("/api/v1/responses", json=clock(kiosk, rng, None), headers=headers)
             assert response.status_code in (200, 201), response.get_json()
 
     submit(50)
