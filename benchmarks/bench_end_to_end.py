@@ -20,6 +20,7 @@ the gunicorn workers (the largest ``VmHWM``) and of the report batch (its proces
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import resource
@@ -34,6 +35,7 @@ import httpx
 import sqlalchemy as sa
 
 from benchmarks import harness, loadgen
+from benchmarks.bench_submit import MorningClock, weekdays_before
 
 POSTGRES_URL = os.environ.get("SURVEYAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SURVEYAPP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -122,7 +124,11 @@ def main(argv: list[str] | None = None) -> None:
             env = {"SURVEYAPP_RATELIMIT_STORAGE_URI": REDIS_URL, "SURVEYAPP_SESSION_COOKIE_SECURE": "false"}
             with harness.Server(url, env=env) as server:
                 step = time.perf_counter()
-                result = loadgen.run(server.base_url, kiosks, concurrency=args.concurrency, count=args.responses)
+                # Genuine-looking responses (opening hours, no bursts) on the weekday mornings before today.
+                clock = MorningClock(next(weekdays_before(dt.date.today())))
+                result = loadgen.run(
+                    server.base_url, kiosks, concurrency=args.concurrency, count=args.responses, body=clock
+                )
                 submit_seconds = time.perf_counter() - step
                 print(f"submitted: {result.summary()}", flush=True)
                 stored = harness.stored_responses(url)
