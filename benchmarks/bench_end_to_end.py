@@ -27,16 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
 from benchmarks import harness, loadgen
-from benchmarks.bench_submit import MorningClock, weekdays_before
+from benchmarks.bench_submit import MorningClock, scratch_database, weekdays_before
 
-POSTGRES_URL = os.environ.get("SURVEYAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SURVEYAPP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 OFFICE_EMAIL, OFFICE_PASSWORD = "bench-office@example.vn", "a long benchmark password"
 
@@ -126,15 +123,7 @@ def main(argv: list[str] | None = None) -> None:
 
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as scratch:
-        schema = None
-        if args.backend == "sqlite":
-            url = f"sqlite:///{Path(scratch) / 'e2e.sqlite3'}"
-        else:
-            schema = f"bench_e2e_{uuid.uuid4().hex[:8]}"
-            engine = sa.create_engine(POSTGRES_URL)
-            with engine.begin() as connection:
-                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        url, drop = scratch_database(args.backend, Path(scratch))
         try:
             step = time.perf_counter()
             kiosks = harness.prepare_database(url, args.kiosks)
@@ -187,10 +176,7 @@ def main(argv: list[str] | None = None) -> None:
             pdfs = len(list(out.glob("*.pdf")))
             print(f"reported every agency: {pdfs} PDF files in {report_seconds:.1f} s", flush=True)
         finally:
-            if schema is not None:
-                with engine.begin() as connection:
-                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                engine.dispose()
+            drop()
     total = time.perf_counter() - began
     print(
         f"\nend to end ({args.backend}): {args.responses} responses submitted in {submit_seconds:.0f} s "

@@ -25,6 +25,7 @@ import pstats
 import random
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,7 +143,9 @@ def measure(
     return Round(endpoint, result, {name: after[name] - before[name] for name in before})
 
 
-def _database(backend: str, scratch: Path) -> tuple[str, callable]:
+def scratch_database(backend: str, scratch: Path) -> tuple[str, Callable[[], None]]:
+    """An empty database for a run: a SQLite file in ``scratch``, or a schema of its own in PostgreSQL's ``test``
+    database. Returns its URL and the function that drops it."""
     if backend == "sqlite":
         return f"sqlite:///{scratch / 'bench.sqlite3'}", lambda: None
     schema = f"bench_submit_{uuid.uuid4().hex[:8]}"
@@ -160,7 +163,7 @@ def _database(backend: str, scratch: Path) -> tuple[str, callable]:
 
 def run_backend(backend: str, args: argparse.Namespace) -> tuple[Round, Round]:
     with tempfile.TemporaryDirectory(prefix="bench-submit-") as scratch:
-        url, drop = _database(backend, Path(scratch))
+        url, drop = scratch_database(backend, Path(scratch))
         try:
             kiosks = harness.prepare_database(url, args.kiosks)
             bare_app.create_table(url)
