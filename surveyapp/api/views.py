@@ -23,14 +23,15 @@ from werkzeug.exceptions import HTTPException
 from surveyapp.api import bp
 from surveyapp.datafiles import format_path, validator
 from surveyapp.db import db, utcnow
+from surveyapp.devices.cache import device_cache
 from surveyapp.devices.models import Device
-from surveyapp.devices.service import authenticate, hash_token
+from surveyapp.devices.service import authenticate, hash_token, note_seen, remember_seen, seen_changes
 from surveyapp.extensions import csrf, limiter
 from surveyapp.integrity.rules import FlagRules
 from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.questionnaires.loader import current_version, version_ref
 from surveyapp.questionnaires.models import VersionRef
-from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
+from surveyapp.responses.service import ConflictError, Draft, RetiredDeviceError, SubmissionError, record
 
 csrf.exempt(bp)
 
@@ -114,29 +115,19 @@ def _device_limit() -> str:
     return current_app.config["API_DEVICE_LIMIT"]
 
 
-def current_device() -> Device:
+def current_device(cached: bool = False) -> Device:
+    """The device of the request's token (401 without an active one); detached, see
+    :func:`surveyapp.devices.service.authenticate`."""
     if "device" not in g:
-        device = authenticate(_bearer())
+        device = authenticate(_bearer(), cached=cached)
         if device is None:
-            raise ApiError(401, "unauthorized", "A valid device token is required (Authorization: Bearer ...).")
+            raise _unauthorized()
         g.device = device
     return g.device
 
 
-#: How fresh a device's "last seen" and "last sync" times are kept. A device sending a queue of answers
-#: would otherwise write its own row with every one of them; the supervisor's page needs minutes, not seconds.
-SEEN_RESOLUTION = dt.timedelta(seconds=30)
-
-
-def _seen(device: Device, queue_length: int | None = None, synced: bool = False) -> None:
-    """Note that the device was seen (and synced); a change of its queue length is always written."""
-    now = utcnow()
-    if device.last_seen_at is None or now - device.last_seen_at >= SEEN_RESOLUTION:
-        device.last_seen_at = now
-    if queue_length is not None and device.queue_length != queue_length:
-        device.queue_length = queue_length
-    if synced and (device.last_sync_at is None or now - device.last_sync_at >= SEEN_RESOLUTION):
-        device.last_sync_at = now
+def _unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", "A valid device token is required (Authorization: Bearer ...).")
 
 
 @bp.get("/device")
@@ -148,8 +139,10 @@ def device_info():
     version = current_version(counter.instrument_code)
     if version is None:
         raise ApiError(503, "not_ready", "The counter's questionnaire has not been loaded yet.")
-    _seen(device)
+    seen = seen_changes(device, utcnow())
+    note_seen(device, seen)
     db.session.commit()
+    remember_seen(device, seen)
     return jsonify(
         device={"id": device.id, "label": device.label, "partial_policy": device.partial_policy},
         counter={
@@ -173,7 +166,7 @@ def device_info():
 @limiter.limit(_device_limit, key_func=_device_key)
 def submit_response():
     """Store one response exactly once: 201 when stored, 200 when the same response was already stored."""
-    device = current_device()
+    device = current_device(cached=True)  # its write checks that it is still active
     body = _json_body()
     problem = _body_problem(body)
     if problem:
@@ -202,16 +195,21 @@ def submit_response():
         partial=body.get("partial", False),
         honeypot=bool(body.get("honeypot")),
     )
-    _seen(device, body.get("queue_length"), synced=True)  # committed with the response, in one transaction
+    seen = seen_changes(device, utcnow(), body.get("queue_length"), synced=True)
+    note_seen(device, seen)  # committed with the response, in one transaction
     try:
         recorded = record(draft, current_app.config["COMMENT_MAX_LENGTH"], FlagRules.from_config(current_app.config))
+    except RetiredDeviceError:
+        device_cache().forget(device.token_hash)
+        raise _unauthorized() from None
     except ConflictError as exc:
         raise ApiError(409, "conflict", exc.message, exc.where) from exc
     except SubmissionError as exc:
         raise ApiError(422, "invalid", exc.message, exc.where) from exc
     if recorded.duplicate:  # the device is seen again even though nothing new was stored
-        _seen(current_device(), body.get("queue_length"), synced=True)
+        note_seen(device, seen)
         db.session.commit()
+    remember_seen(device, seen)
     _used_versions()[version.instrument_code, version.version] = version
     status = 200 if recorded.duplicate else 201
     return jsonify(id=str(recorded.response.uuid), status="duplicate" if recorded.duplicate else "stored"), status

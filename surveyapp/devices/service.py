@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from surveyapp.audit import service as audit
 from surveyapp.db import db, utcnow
+from surveyapp.devices.cache import device_cache
 from surveyapp.devices.models import PARTIAL_POLICIES, Device
 from surveyapp.organisation.models import Counter
 
@@ -55,6 +59,7 @@ def retire(device: Device, actor) -> None:
     device.retired_at = utcnow()
     device.retired_by_id = getattr(actor, "id", None)
     db.session.flush()
+    device_cache().forget(device.token_hash)  # other processes: the write of a response checks (see record)
     audit.record("device_retired", actor, target=f"device:{device.id}", counter=device.counter.code)
 
 
@@ -76,17 +81,67 @@ def set_partial_policy(device: Device, policy: str, actor) -> None:
     )
 
 
-def authenticate(token: str | None) -> Device | None:
-    """The active device holding ``token``, or ``None``."""
+def authenticate(token: str | None, cached: bool = False) -> Device | None:
+    """The active device holding ``token``, or ``None``.
+
+    The device comes detached from the session, with its counter and the counter's agency and field loaded: read
+    it, do not change it through the ORM (see :func:`note_seen`). With ``cached``, a device this process read in
+    the last ``DEVICE_CACHE_SECONDS`` is not read again (:mod:`surveyapp.devices.cache`): for the submission of
+    responses, whose write checks that the device is still active.
+    """
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     digest = hash_token(token)
-    # The counter and its agency come in the same query: every request of a device needs them.
-    device = db.session.scalar(
-        select(Device)
-        .where(Device.token_hash == digest)
-        .options(joinedload(Device.counter).joinedload(Counter.agency))
-    )
+    device = device_cache().get(digest, lambda: _load(digest)) if cached else _load(digest)
     if device is None or device.retired_at is not None or not hmac.compare_digest(device.token_hash, digest):
         return None
     return device
+
+
+def _load(digest: str) -> Device | None:
+    """The device whose token hash is ``digest``, with what every request of a device needs, in one query;
+    detached, so that it can outlive the request."""
+    device = db.session.scalar(
+        select(Device)
+        .where(Device.token_hash == digest)
+        .options(joinedload(Device.counter).joinedload(Counter.agency), joinedload(Device.counter, Counter.field))
+    )
+    if device is None or device.retired_at is not None:
+        return None
+    for loaded in (device, device.counter, device.counter.agency, device.counter.field):
+        if loaded is not None:
+            db.session.expunge(loaded)
+    return device
+
+
+#: How fresh a device's "last seen" and "last sync" times are kept. A device sending a queue of answers
+#: would otherwise write its own row with every one of them; the supervisor's page needs minutes, not seconds.
+SEEN_RESOLUTION = dt.timedelta(seconds=30)
+
+
+def seen_changes(
+    device: Device, now: dt.datetime, queue_length: int | None = None, synced: bool = False
+) -> dict[str, Any]:
+    """What to write when ``device`` is seen (and synced) at ``now``: the times when they are older than
+    :data:`SEEN_RESOLUTION`, the queue length whenever it changed; empty when nothing is worth a write."""
+    changes: dict[str, Any] = {}
+    if device.last_seen_at is None or now - device.last_seen_at >= SEEN_RESOLUTION:
+        changes["last_seen_at"] = now
+    if queue_length is not None and device.queue_length != queue_length:
+        changes["queue_length"] = queue_length
+    if synced and (device.last_sync_at is None or now - device.last_sync_at >= SEEN_RESOLUTION):
+        changes["last_sync_at"] = now
+    return changes
+
+
+def note_seen(device: Device, changes: dict[str, Any]) -> None:
+    """Write ``changes`` (from :func:`seen_changes`) to the device's row in the current transaction."""
+    if changes:
+        db.session.execute(update(Device).where(Device.id == device.id).values(changes))
+
+
+def remember_seen(device: Device, changes: dict[str, Any]) -> None:
+    """Once ``changes`` are committed, let the (detached, perhaps cached) device know, so that the next request
+    of this process does not write them again."""
+    for name, value in changes.items():
+        set_committed_value(device, name, value)

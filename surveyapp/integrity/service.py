@@ -8,8 +8,9 @@ flags the new response and the earlier ones it concerns (the rest of a burst, th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 
 from surveyapp.audit import service as audit
 from surveyapp.db import db, utcnow
@@ -27,13 +28,27 @@ class ReviewError(ValueError):
     pass
 
 
-def _source(response: Response):
-    if response.device_id is not None:
-        return (Response.device_id == response.device_id,)
+@cache
+def _neighbours_statement(of_device: bool, excluding: bool):
+    """The query of :func:`neighbours`, built once per kind of source; its values come as parameters."""
+    if of_device:
+        source = (Response.device_id == bindparam("device_id"),)
+    else:
+        source = (
+            Response.counter_id == bindparam("counter_id"),
+            Response.channel == bindparam("channel"),
+            Response.device_id.is_(None),
+        )
     return (
-        Response.counter_id == response.counter_id,
-        Response.channel == response.channel,
-        Response.device_id.is_(None),
+        select(Response.id, Response.submitted_at, Response.answers, Response.partial)
+        .where(
+            *source,
+            Response.submitted_at >= bindparam("since", type_=Response.submitted_at.type),
+            Response.submitted_at <= bindparam("until", type_=Response.submitted_at.type),
+            *((Response.id != bindparam("response_id"),) if excluding else ()),
+        )
+        .order_by(Response.submitted_at.desc())
+        .limit(bindparam("scan_limit", type_=Integer))
     )
 
 
@@ -42,16 +57,18 @@ def neighbours(response: Response, rules: r.FlagRules) -> list[r.Sample]:
 
     ``response`` may be stored already (it is left out) or not yet (its ``id`` is ``None``).
     """
+    statement = _neighbours_statement(response.device_id is not None, response.id is not None)
     rows = db.session.execute(
-        select(Response.id, Response.submitted_at, Response.answers, Response.partial)
-        .where(
-            *_source(response),
-            Response.submitted_at >= response.submitted_at - rules.lookback,
-            Response.submitted_at <= response.submitted_at + rules.lookahead,
-            *((Response.id != response.id,) if response.id is not None else ()),
-        )
-        .order_by(Response.submitted_at.desc())
-        .limit(rules.scan_limit)
+        statement,
+        {
+            "device_id": response.device_id,
+            "counter_id": response.counter_id,
+            "channel": response.channel,
+            "since": response.submitted_at - rules.lookback,
+            "until": response.submitted_at + rules.lookahead,
+            "response_id": response.id,
+            "scan_limit": rules.scan_limit,
+        },
     )
     return [r.Sample(row.id, row.submitted_at, row.answers, row.partial) for row in rows]
 

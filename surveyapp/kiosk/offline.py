@@ -10,6 +10,9 @@ Answers go into a queue in IndexedDB and are sent to ``POST /api/v1/responses`` 
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -154,4 +157,13 @@ def audio(instrument: str, version: int, language: str, question: str):
         path, media_type = Speech.from_config(current_app.config).clip(item, language)
     except AudioUnavailableError as exc:
         abort(404, description=str(exc))
-    return send_file(path, mimetype=media_type, max_age=7 * 24 * 3600)
+    # A clip is a few kilobytes: read whole, so that a tablet breaking off a ranged request leaves no file open.
+    clip = Path(path)
+    stat = clip.stat()
+    return send_file(
+        io.BytesIO(clip.read_bytes()),
+        mimetype=media_type,
+        max_age=7 * 24 * 3600,
+        etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
+        last_modified=stat.st_mtime,
+    )

@@ -10,9 +10,10 @@ import unicodedata
 import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from surveyapp.db import db, utcnow
@@ -44,6 +45,10 @@ class SubmissionError(ValueError):
 
 class ConflictError(SubmissionError):
     """The response id is already stored with different content."""
+
+
+class RetiredDeviceError(SubmissionError):
+    """The device that sent the response was retired (perhaps by another process a moment ago)."""
 
 
 @dataclass(frozen=True)
@@ -203,16 +208,38 @@ def _insert_new(response: Response) -> int | None:
 
     One statement (``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id``, on PostgreSQL and on SQLite 3.35
     and newer) both stores a new response and detects a repeated one, without a read before the write and
-    without an error to recover from when two identical submissions race.
+    without an error to recover from when two identical submissions race. For a response of a device, the same
+    statement returns whether the device is retired (:class:`RetiredDeviceError`; the caller rolls back): the
+    device may have been read from a process's cache, and a retired token must stop at once.
     """
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Response.__table__)
-        .values({name: getattr(response, name) for name in _INSERTED})
-        .on_conflict_do_nothing(index_elements=["uuid"])
-        .returning(Response.__table__.c.id)
-    )
-    return db.session.execute(statement).scalar_one_or_none()
+    values = {name: getattr(response, name) for name in _INSERTED}
+    if response.device_id is not None:
+        values["device_to_check"] = response.device_id
+    statement = _insert_statement(db.engine.dialect.name, response.device_id is not None)
+    row = db.session.execute(statement, values).one_or_none()
+    if row is None:
+        return None
+    if response.device_id is not None and row[1] is not None:
+        raise RetiredDeviceError("device", "the device was retired")
+    return row[0]
+
+
+@cache
+def _insert_statement(dialect: str, of_device: bool):
+    """The statement of :func:`_insert_new`, built once: the values come as parameters (one per column of
+    :data:`_INSERTED`, and ``device_to_check``), so that a submission does not build a statement anew."""
+    table = Response.__table__
+    returned = [table.c.id]
+    if of_device:
+        device = Device.__table__
+        retired = select(device.c.retired_at).where(device.c.id == bindparam("device_to_check"))
+        returned.append(retired.scalar_subquery())
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["uuid"]).returning(*returned)
+
+
+def _device_retired(device_id: int) -> bool:
+    return db.session.scalar(select(Device.retired_at).where(Device.id == device_id)) is not None
 
 
 def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> Recorded:
@@ -223,18 +250,27 @@ def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> 
     submissions racing each other (see :func:`_insert_new`). With ``rules``, the response is checked for signs
     of being produced rather than given before it is written, and stored already flagged, with its flags, in the
     same transaction (see :mod:`surveyapp.integrity`). The returned response of a new submission is not
-    attached to the session: its columns are what was stored.
+    attached to the session: its columns are what was stored. A response of a device retired meanwhile is not
+    stored (:class:`RetiredDeviceError`, after a rollback).
     """
     response = prepare(draft, comment_limit)
     findings = assess(response, draft.counter, rules, honeypot=draft.honeypot) if rules is not None else []
     if findings:
         response.status = "flagged"
-    while (new_id := _insert_new(response)) is None:
+    try:
+        new_id = _insert_new(response)
+        while new_id is None:
+            db.session.rollback()
+            if response.device_id is not None and _device_retired(response.device_id):
+                raise RetiredDeviceError("device", "the device was retired")
+            found = _existing(response)
+            if found is not None:
+                return found
+            # The row that stood in the way was never committed (its transaction rolled back): store this one.
+            new_id = _insert_new(response)
+    except RetiredDeviceError:
         db.session.rollback()
-        found = _existing(response)
-        if found is not None:
-            return found
-        # The row that stood in the way was never committed (its transaction rolled back): store this one.
+        raise
     response.id = new_id
     if findings:
         apply(response.id, findings)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from surveyapp import create_app
+from surveyapp.api import views as api_views
 from surveyapp.audit.models import AuditEntry
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
@@ -73,7 +74,7 @@ def device_status(app) -> tuple:
         return tuple(db.session.execute(select(Device.last_seen_at, Device.last_sync_at, Device.queue_length)).one())
 
 
-def test_a_queue_length_is_written_at_once_and_the_times_every_half_minute(loaded_app, supervisor):
+def test_a_queue_length_is_written_at_once_and_the_times_every_half_minute(loaded_app, supervisor, monkeypatch):
     token = enrol(supervisor, OWN)
     client = loaded_app.test_client()
     assert post(client, token, body(queue_length=2)).status_code == 201
@@ -81,13 +82,47 @@ def test_a_queue_length_is_written_at_once_and_the_times_every_half_minute(loade
     assert seen is not None and synced is not None and queue == 2
     assert post(client, token, body(queue_length=1)).status_code == 201
     assert device_status(loaded_app) == (seen, synced, 1)  # the queue shrank; the times are fresh enough
-    earlier = seen - dt.timedelta(seconds=31)
-    with loaded_app.app_context():
-        db.session.execute(sa.update(Device).values(last_seen_at=earlier, last_sync_at=earlier))
+    later = utcnow() + dt.timedelta(seconds=31)
+    monkeypatch.setattr(api_views, "utcnow", lambda: later)
+    assert post(client, token, body(queue_length=1)).status_code == 201
+    assert device_status(loaded_app) == (later, later, 1)
+    assert post(client, token, body(queue_length=1)).status_code == 201
+    assert device_status(loaded_app) == (later, later, 1)  # nothing changed: nothing written
+
+
+def test_a_device_is_read_again_once_its_cache_time_is_over(loaded_app, supervisor):
+    token = enrol(supervisor, OWN)
+    client = loaded_app.test_client()
+    assert post(client, token, body()).status_code == 201
+    cache = loaded_app.extensions["surveyapp.devices"]
+    assert len(cache) == 1
+    with loaded_app.app_context():  # another process gives the device a label: this one still knows the old
+        db.session.execute(sa.update(Device).values(label="Máy mới"))
         db.session.commit()
-    assert post(client, token, body(queue_length=0)).status_code == 201
-    seen_now, synced_now, queue_now = device_status(loaded_app)
-    assert seen_now >= seen and synced_now >= seen and queue_now == 0
+    [entry] = cache._entries.values()
+    assert entry.device.label == "Máy 1"
+    cache._clock = lambda: entry.expires + 1
+    assert post(client, token, body()).status_code == 201
+    [entry] = cache._entries.values()
+    assert entry.device.label == "Máy mới"
+
+
+def test_a_token_retired_by_another_process_stops_at_once(loaded_app, supervisor):
+    """Another process retires the device (here: straight in the database, so this process's cache still holds
+    it): the next submission is refused and stores nothing, and the cache forgets the device."""
+    token = enrol(supervisor, OWN)
+    client = loaded_app.test_client()
+    payload = body()
+    assert post(client, token, payload).status_code == 201
+    with loaded_app.app_context():
+        db.session.execute(sa.update(Device).values(retired_at=utcnow()))
+        db.session.commit()
+    assert len(loaded_app.extensions["surveyapp.devices"]) == 1
+    refused = post(client, token, body())
+    assert refused.status_code == 401 and refused.get_json()["error"] == "unauthorized"
+    assert stored(loaded_app) == 1
+    assert len(loaded_app.extensions["surveyapp.devices"]) == 0
+    assert post(client, token, payload).status_code == 401  # not even a repeat is acknowledged
 
 
 def test_a_questionnaire_version_is_remembered_only_once_a_response_uses_it(loaded_app, supervisor):
