@@ -23,6 +23,7 @@ import datetime as dt
 import os
 import pstats
 import random
+import statistics
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -161,7 +162,7 @@ def scratch_database(backend: str, scratch: Path) -> tuple[str, Callable[[], Non
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> tuple[Round, Round]:
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, list[Round]]:
     with tempfile.TemporaryDirectory(prefix="bench-submit-") as scratch:
         url, drop = scratch_database(backend, Path(scratch))
         try:
@@ -198,7 +199,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> tuple[Round, Round]:
             )
             if args.profile:
                 profile(url, kiosks, args.profile_requests, next(days))
-            return max(rounds["bare"], key=lambda r: r.throughput), max(rounds["real"], key=lambda r: r.throughput)
+            return rounds
         finally:
             drop()
 
@@ -262,14 +263,21 @@ def main(argv: list[str] | None = None) -> None:
     summary = []
     for backend in args.backend or ["postgresql", "sqlite"]:
         print(f"{backend}: {args.kiosks} kiosks, {args.concurrency} in flight, {args.rounds} × {args.seconds:g} s")
-        bare, real = run_backend(backend, args)
-        summary.append((backend, bare, real))
-    print("\nbest rounds")
-    for backend, bare, real in summary:
+        summary.append((backend, run_backend(backend, args)))
+    print("\nbest rounds, and the median of the rounds (real/bare: of each real round to the bare one before it)")
+    for backend, rounds in summary:
+        bare = max(rounds["bare"], key=lambda r: r.throughput)
+        real = max(rounds["real"], key=lambda r: r.throughput)
+        ratios = [r.throughput / b.throughput for b, r in zip(rounds["bare"], rounds["real"], strict=True)]
         print(
-            f"{backend:10s} real {real.throughput:6.0f}/s (p50 {1000 * real.result.percentile(50):.1f} ms, "
+            f"{backend:10s} best: real {real.throughput:6.0f}/s (p50 {1000 * real.result.percentile(50):.1f} ms, "
             f"p99 {1000 * real.result.percentile(99):.1f} ms)  bare {bare.throughput:6.0f}/s  "
             f"real/bare {real.throughput / bare.throughput:.0%}"
+        )
+        print(
+            f"{'':10s} median: real {statistics.median(r.throughput for r in rounds['real']):6.0f}/s  "
+            f"bare {statistics.median(r.throughput for r in rounds['bare']):6.0f}/s  "
+            f"real/bare {statistics.median(ratios):.0%} (rounds: {', '.join(f'{x:.0%}' for x in ratios)})"
         )
 
 

@@ -66,7 +66,7 @@ class DefaultConfig:
     API_DEVICE_LIMIT = "120 per minute"
     #: A process keeps a device it authenticated this many seconds before reading it again (0: never keeps it).
     #: A retired token stops at once all the same; a counter's other changes reach submissions within this time.
-    DEVICE_CACHE_SECONDS = 30
+    DEVICE_CACHE_SECONDS = 60
     #: Where rate-limit counters live: ``memory://`` for one process, ``redis://127.0.0.1:6379`` for several.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

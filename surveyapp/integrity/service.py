@@ -29,7 +29,7 @@ class ReviewError(ValueError):
 
 
 @cache
-def _neighbours_statement(of_device: bool, excluding: bool):
+def neighbours_statement(of_device: bool, excluding: bool):
     """The query of :func:`neighbours`, built once per kind of source; its values come as parameters."""
     if of_device:
         source = (Response.device_id == bindparam("device_id"),)
@@ -52,34 +52,44 @@ def _neighbours_statement(of_device: bool, excluding: bool):
     )
 
 
+def neighbour_parameters(response: Response, rules: r.FlagRules) -> dict:
+    """The parameters of :func:`neighbours_statement` for ``response``."""
+    return {
+        "device_id": response.device_id,
+        "counter_id": response.counter_id,
+        "channel": response.channel,
+        "since": response.submitted_at - rules.lookback,
+        "until": response.submitted_at + rules.lookahead,
+        "response_id": response.id,
+        "scan_limit": rules.scan_limit,
+    }
+
+
 def neighbours(response: Response, rules: r.FlagRules) -> list[r.Sample]:
     """The source's responses submitted shortly before or after ``response`` (bounded, indexed).
 
     ``response`` may be stored already (it is left out) or not yet (its ``id`` is ``None``).
     """
-    statement = _neighbours_statement(response.device_id is not None, response.id is not None)
-    rows = db.session.execute(
-        statement,
-        {
-            "device_id": response.device_id,
-            "counter_id": response.counter_id,
-            "channel": response.channel,
-            "since": response.submitted_at - rules.lookback,
-            "until": response.submitted_at + rules.lookahead,
-            "response_id": response.id,
-            "scan_limit": rules.scan_limit,
-        },
-    )
+    statement = neighbours_statement(response.device_id is not None, response.id is not None)
+    rows = db.session.execute(statement, neighbour_parameters(response, rules))
     return [r.Sample(row.id, row.submitted_at, row.answers, row.partial) for row in rows]
 
 
-def assess(response: Response, counter: Counter, rules: r.FlagRules, honeypot: bool = False) -> list[r.Finding]:
-    """Apply every rule to a response, stored or about to be; reads, writes nothing.
+def assess(
+    response: Response,
+    counter: Counter,
+    rules: r.FlagRules,
+    honeypot: bool = False,
+    near: list[r.Sample] | None = None,
+) -> list[r.Finding]:
+    """Apply every rule to a response, stored or about to be; reads (unless given its ``near`` neighbours, see
+    :func:`neighbours`), writes nothing.
 
     Returns the findings (empty when the response looks genuine).
     """
     new = r.Sample(response.id, response.submitted_at, response.answers, response.partial)
-    near = neighbours(response, rules)
+    if near is None:
+        near = neighbours(response, rules)
     findings = [
         r.burst(new, near, rules),
         r.repeated(new, near, rules),

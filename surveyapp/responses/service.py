@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
-from surveyapp.integrity.rules import FlagRules
-from surveyapp.integrity.service import apply, assess
+from surveyapp.integrity.rules import FlagRules, Sample
+from surveyapp.integrity.service import apply, assess, neighbour_parameters, neighbours_statement
 from surveyapp.organisation.models import Counter, Field
 from surveyapp.questionnaires.codec import AnswerError, AnswerValue, encode
 from surveyapp.questionnaires.models import QuestionnaireVersion, VersionRef
@@ -203,7 +203,7 @@ def _existing(response: Response) -> Recorded | None:
 _INSERTED = tuple(column.key for column in Response.__table__.columns if column.key != "id")
 
 
-def _insert_new(response: Response) -> int | None:
+def _insert_new(response: Response, rules: FlagRules | None = None) -> tuple[int, list[Sample] | None] | None:
     """Insert ``response`` unless its id is already stored: the new row's key, or ``None`` for a repeat.
 
     One statement (``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id``, on PostgreSQL and on SQLite 3.35
@@ -211,31 +211,57 @@ def _insert_new(response: Response) -> int | None:
     without an error to recover from when two identical submissions race. For a response of a device, the same
     statement returns whether the device is retired (:class:`RetiredDeviceError`; the caller rolls back): the
     device may have been read from a process's cache, and a retired token must stop at once.
+
+    With ``rules`` (PostgreSQL only), the same statement also reads the neighbours the integrity rules look at
+    (:func:`surveyapp.integrity.service.neighbours`), as they were before the insert: the key comes with them.
     """
-    values = {name: getattr(response, name) for name in _INSERTED}
-    if response.device_id is not None:
+    of_device = response.device_id is not None
+    if rules is None:
+        values = {name: getattr(response, name) for name in _INSERTED}
+    else:
+        values = {"v_" + name: getattr(response, name) for name in _INSERTED}
+        values.update(neighbour_parameters(response, rules))
+    if of_device:
         values["device_to_check"] = response.device_id
-    statement = _insert_statement(db.engine.dialect.name, response.device_id is not None)
-    row = db.session.execute(statement, values).one_or_none()
-    if row is None:
+    statement = _insert_statement(db.engine.dialect.name, of_device, rules is not None)
+    rows = db.session.execute(statement, values).all()
+    if not rows:
         return None
-    if response.device_id is not None and row[1] is not None:
+    if of_device and rows[0].retired is not None:
         raise RetiredDeviceError("device", "the device was retired")
-    return row[0]
+    if rules is None:
+        return rows[0].id, None
+    near = [Sample(row.near_id, row.submitted_at, row.answers, row.partial) for row in rows if row.near_id is not None]
+    return rows[0].id, near
 
 
 @cache
-def _insert_statement(dialect: str, of_device: bool):
+def _insert_statement(dialect: str, of_device: bool, with_neighbours: bool):
     """The statement of :func:`_insert_new`, built once: the values come as parameters (one per column of
-    :data:`_INSERTED`, and ``device_to_check``), so that a submission does not build a statement anew."""
+    :data:`_INSERTED`, prefixed ``v_`` with the neighbours; ``device_to_check``; those of
+    :func:`~surveyapp.integrity.service.neighbour_parameters`), so that a submission builds no statement."""
     table = Response.__table__
     returned = [table.c.id]
     if of_device:
         device = Device.__table__
         retired = select(device.c.retired_at).where(device.c.id == bindparam("device_to_check"))
-        returned.append(retired.scalar_subquery())
+        returned.append(retired.scalar_subquery().label("retired"))
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=["uuid"]).returning(*returned)
+    statement = insert(table)
+    if with_neighbours:
+        statement = statement.values({name: bindparam("v_" + name) for name in _INSERTED})
+    statement = statement.on_conflict_do_nothing(index_elements=["uuid"]).returning(*returned)
+    if not with_neighbours:
+        return statement
+    new = statement.cte("new")
+    near = neighbours_statement(of_device, excluding=False).subquery("near")
+    return select(
+        *new.c,
+        near.c.id.label("near_id"),
+        near.c.submitted_at,
+        near.c.answers,
+        near.c.partial,
+    ).select_from(new.outerjoin(near, true()))
 
 
 def _device_retired(device_id: int) -> bool:
@@ -248,18 +274,20 @@ def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> 
     A repeated submission of the same id and content returns the stored row with ``duplicate=True``; the same
     id with different content raises :class:`ConflictError`. The unique index on ``uuid`` decides between two
     submissions racing each other (see :func:`_insert_new`). With ``rules``, the response is checked for signs
-    of being produced rather than given before it is written, and stored already flagged, with its flags, in the
-    same transaction (see :mod:`surveyapp.integrity`). The returned response of a new submission is not
+    of being produced rather than given, and stored flagged, with its flags, in the same transaction (see
+    :mod:`surveyapp.integrity`): nobody sees it unflagged. The returned response of a new submission is not
     attached to the session: its columns are what was stored. A response of a device retired meanwhile is not
     stored (:class:`RetiredDeviceError`, after a rollback).
     """
     response = prepare(draft, comment_limit)
-    findings = assess(response, draft.counter, rules, honeypot=draft.honeypot) if rules is not None else []
+    # On PostgreSQL the insert also reads what the rules look at (one round trip); elsewhere they read first.
+    together = rules is not None and db.engine.dialect.name == "postgresql"
+    findings = assess(response, draft.counter, rules, honeypot=draft.honeypot) if rules is not None and not together else []
     if findings:
         response.status = "flagged"
     try:
-        new_id = _insert_new(response)
-        while new_id is None:
+        stored = _insert_new(response, rules if together else None)
+        while stored is None:
             db.session.rollback()
             if response.device_id is not None and _device_retired(response.device_id):
                 raise RetiredDeviceError("device", "the device was retired")
@@ -267,11 +295,18 @@ def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> 
             if found is not None:
                 return found
             # The row that stood in the way was never committed (its transaction rolled back): store this one.
-            new_id = _insert_new(response)
+            stored = _insert_new(response, rules if together else None)
     except RetiredDeviceError:
         db.session.rollback()
         raise
-    response.id = new_id
+    response.id, near = stored
+    if together:
+        findings = assess(response, draft.counter, rules, honeypot=draft.honeypot, near=near)
+        if findings:  # stored flagged in the same transaction: nobody sees it otherwise
+            response.status = "flagged"
+            db.session.execute(
+                update(Response.__table__).where(Response.__table__.c.id == response.id).values(status="flagged")
+            )
     if findings:
         apply(response.id, findings)
     db.session.commit()
