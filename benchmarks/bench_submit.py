@@ -132,13 +132,27 @@ def weekdays_before(day: dt.date):
 
 
 def measure(
-    server: harness.Server, kiosks, endpoint: str, concurrency: int, seconds: float, seed: int, day: dt.date
+    server: harness.Server,
+    kiosks,
+    endpoint: str,
+    concurrency: int,
+    seconds: float,
+    seed: int,
+    day: dt.date,
+    rate: float | None = None,
 ) -> Round:
     path = "/bench/bare" if endpoint == "bare" else "/api/v1/responses"
     group = server.process.pid  # gunicorn runs in a session (and process group) of its own
     before = _cpu_now(group)
     result = loadgen.run(
-        server.base_url, kiosks, concurrency=concurrency, duration=seconds, seed=seed, path=path, body=MorningClock(day)
+        server.base_url,
+        kiosks,
+        concurrency=concurrency,
+        duration=seconds,
+        seed=seed,
+        path=path,
+        body=MorningClock(day),
+        rate=rate,
     )
     after = _cpu_now(group)
     return Round(endpoint, result, {name: after[name] - before[name] for name in before})
@@ -184,8 +198,15 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, list[Round]
                             measure(server, kiosks, endpoint, args.concurrency, args.seconds, seed=number, day=day)
                         )
                         print(rounds[endpoint][-1].line(), flush=True)
+                best = max(r.throughput for r in rounds["real"])
+                for share in args.paced:  # the latency of a server that keeps up: kiosks at a given pace
+                    paced = measure(
+                        server, kiosks, "real", args.concurrency, args.seconds, 7, next(days), rate=share * best
+                    )
+                    rounds.setdefault("paced", []).append(paced)
+                    print(f"{paced.line()}  (offered {share:.0%} of the best real round)", flush=True)
             stored = harness.stored_responses(url)
-            acknowledged = set().union(*(r.result.acknowledged for r in rounds["real"]))
+            acknowledged = set().union(*(r.result.acknowledged for r in rounds["real"] + rounds.get("paced", [])))
             doubled = len(stored) - len({s.uuid for s in stored})
             missing = len(acknowledged - {str(s.uuid) for s in stored})
             engine = sa.create_engine(url)
@@ -258,6 +279,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--profile", action="store_true", help="split a submission's time into its steps")
+    parser.add_argument(
+        "--paced",
+        type=lambda text: [float(x) for x in text.split(",") if x],
+        default=[0.5, 0.8],
+        help="after the rounds, kiosks offering these shares of the best real throughput (default 0.5,0.8)",
+    )
     parser.add_argument("--profile-requests", type=int, default=1000)
     args = parser.parse_args(argv)
     summary = []
@@ -279,6 +306,12 @@ def main(argv: list[str] | None = None) -> None:
             f"bare {statistics.median(r.throughput for r in rounds['bare']):6.0f}/s  "
             f"real/bare {statistics.median(ratios):.0%} (rounds: {', '.join(f'{x:.0%}' for x in ratios)})"
         )
+        for paced in rounds.get("paced", []):
+            print(
+                f"{'':10s} paced: {paced.throughput:6.0f}/s offered by {args.kiosks} kiosks, at most "
+                f"{args.concurrency} in flight: p50 {1000 * paced.result.percentile(50):.1f} ms, "
+                f"p99 {1000 * paced.result.percentile(99):.1f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ def run(
     body: BodyBuilder = valid_body,
     result: LoadResult | None = None,
     path: str = "/api/v1/responses",
+    rate: float | None = None,
 ) -> LoadResult:
     """Run the kiosks against ``base_url`` until ``count`` responses in total are acknowledged (spread evenly
     over the kiosks) or, with ``duration`` seconds, until then (responses in flight are finished).
@@ -158,6 +159,10 @@ def run(
         A :class:`LoadResult` to fill (to watch it from another thread); a new one by default.
     path
         Where the bodies are posted (the submission benchmark also posts to its bare baseline).
+    rate
+        Responses a second the kiosks offer together, at random moments (a Poisson process per kiosk), instead
+        of each kiosk sending its next response as soon as the last is acknowledged: the latency of a server that
+        keeps up, rather than of a queue. ``concurrency`` still bounds the requests in flight.
     """
     if (count is None) == (duration is None):
         raise ValueError("give either count or duration")
@@ -167,7 +172,7 @@ def run(
         asyncio.run(
             _run(
                 base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body,
-                result, path,
+                result, path, rate,
             )
         )
 
@@ -182,7 +187,8 @@ def run(
 
 
 async def _run(
-    base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result, path
+    base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result, path,
+    rate,
 ) -> None:
     started = time.perf_counter()
     stop_new = started + duration if duration is not None else math.inf
@@ -204,7 +210,13 @@ async def _run(
             quota = quotas[index]
             clock = now - SPACING * (min(quota, 40) + 1)
             sent = 0
+            due = started
             while sent < quota and time.perf_counter() < stop_new:
+                if rate is not None:  # the next citizen comes at a random moment, whether or not the last is sent
+                    due += rng.expovariate(rate / len(kiosks))
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    if time.perf_counter() >= stop_new:
+                        return
                 clock = min(clock + SPACING, dt.datetime.now(dt.UTC))
                 payload = body(kiosk, rng, clock)
                 result.sent[payload["id"]] = (kiosk, payload)

@@ -123,8 +123,14 @@ def server_errors(backend: str, scale: Scale) -> Callable[[LoadResult], dict[str
 
 @pytest.fixture
 def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Note a line of figures for the end-of-session summary."""
-    return lambda line: FIGURES.append(f"{request.node.name}: {line}")
+    """Note a line of figures for the end-of-session summary (kept with the test's report, so that it reaches
+    the summary from a pytest-xdist worker too)."""
+    return lambda line: request.node.user_properties.append(("figures", f"{request.node.name}: {line}"))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        FIGURES.extend(value for key, value in report.user_properties if key == "figures")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -132,3 +138,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("load and crash figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The proofs load the machine: under pytest-xdist (``--dist loadgroup``) they run one after the other."""
+    for item in items:
+        if item.get_closest_marker("proof") is not None:
+            item.add_marker(pytest.mark.xdist_group("proof"))

@@ -111,6 +111,8 @@ def _broken(mutate):
         (lambda d: d["questions"][20]["options"][0].update(counted=False), "questions[20]", "counted"),
         (lambda d: d["elements"].append({"code": "empty", "title": {"vi": "Trống"}}), "elements[5]", "no criteria"),
         (lambda d: d["questions"][0].update(audio={"fr": "a.ogg"}), "questions[0].audio", "not listed"),
+        (lambda d: d["questions"][0].update(audio={"vi": "../secret.ogg"}), "questions[0].audio.vi", "match"),
+        (lambda d: d["questions"][0].update(audio={"vi": "/etc/x.ogg"}), "questions[0].audio.vi", "match"),
         (
             lambda d: d["questions"][0].update(options=d["questions"][20]["options"]),
             "questions[0].options",
@@ -134,6 +136,8 @@ def _broken(mutate):
         "integrity-without-counted",
         "empty-element",
         "audio-language",
+        "audio-outside-its-directory",
+        "audio-absolute-path",
         "scale-with-options",
     ],
 )
