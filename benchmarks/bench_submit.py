@@ -199,9 +199,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, list[Round]
                         )
                         print(rounds[endpoint][-1].line(), flush=True)
                 best = max(r.throughput for r in rounds["real"])
-                for share in args.paced:  # the latency of a server that keeps up: kiosks at a given pace
+                for number, share in enumerate(args.paced):  # the latency of a server that keeps up
+                    seed = 1000 + number  # bodies of their own (a seed gives the same ids)
                     paced = measure(
-                        server, kiosks, "real", args.concurrency, args.seconds, 7, next(days), rate=share * best
+                        server, kiosks, "real", args.concurrency, args.seconds, seed, next(days), rate=share * best
                     )
                     rounds.setdefault("paced", []).append(paced)
                     print(f"{paced.line()}  (offered {share:.0%} of the best real round)", flush=True)

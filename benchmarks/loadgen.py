@@ -205,6 +205,7 @@ async def _run(
 
         async def kiosk_loop(index: int, kiosk: Kiosk) -> None:
             rng = random.Random(f"{seed}:{kiosk.token}")
+            pace = random.Random(f"pace:{seed}:{kiosk.token}")  # apart: the bodies stay those of the seed
             headers = {"Authorization": f"Bearer {kiosk.token}", "Content-Type": "application/json"}
             # The tablet's own clock: responses spaced out over the last hours, never ahead of real time.
             quota = quotas[index]
@@ -213,10 +214,10 @@ async def _run(
             due = started
             while sent < quota and time.perf_counter() < stop_new:
                 if rate is not None:  # the next citizen comes at a random moment, whether or not the last is sent
-                    due += rng.expovariate(rate / len(kiosks))
-                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                    if time.perf_counter() >= stop_new:
+                    due += pace.expovariate(rate / len(kiosks))
+                    if due >= stop_new:
                         return
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 clock = min(clock + SPACING, dt.datetime.now(dt.UTC))
                 payload = body(kiosk, rng, clock)
                 result.sent[payload["id"]] = (kiosk, payload)
