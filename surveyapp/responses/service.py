@@ -282,7 +282,9 @@ def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> 
     response = prepare(draft, comment_limit)
     # On PostgreSQL the insert also reads what the rules look at (one round trip); elsewhere they read first.
     together = rules is not None and db.engine.dialect.name == "postgresql"
-    findings = assess(response, draft.counter, rules, honeypot=draft.honeypot) if rules is not None and not together else []
+    findings = []
+    if rules is not None and not together:
+        findings = assess(response, draft.counter, rules, honeypot=draft.honeypot)
     if findings:
         response.status = "flagged"
     try:
