@@ -38,6 +38,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: Lines of figures that tests noted (``user_properties`` named "figures", e.g. the load and crash proofs').
+FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Gather the figures of each test; here, in the root conftest, so that under pytest-xdist the controlling
+    process (which loads only this conftest) receives them with the workers' reports."""
+    if report.when == "call":
+        FIGURES.extend(value for key, value in report.user_properties if key == "figures")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("load and crash figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = metafunc.config.getoption("backend") or list(BACKENDS)

@@ -52,7 +52,6 @@ SCALES = {
                   threads=None, give_up=1800, sqlite_busy=True),
 }
 
-FIGURES: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -124,20 +123,8 @@ def server_errors(backend: str, scale: Scale) -> Callable[[LoadResult], dict[str
 @pytest.fixture
 def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
     """Note a line of figures for the end-of-session summary (kept with the test's report, so that it reaches
-    the summary from a pytest-xdist worker too)."""
+    the summary from a pytest-xdist worker too; see ``tests/conftest.py``)."""
     return lambda line: request.node.user_properties.append(("figures", f"{request.node.name}: {line}"))
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call":
-        FIGURES.extend(value for key, value in report.user_properties if key == "figures")
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if FIGURES:
-        terminalreporter.section("load and crash figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
