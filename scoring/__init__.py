@@ -39,6 +39,7 @@ from scoring._funnel import (
     overdispersion,
 )
 from scoring._intervals import (
+    INSUFFICIENT,
     METHODS,
     Interval,
     ProportionInterval,
@@ -52,7 +53,17 @@ from scoring._intervals import (
     wilson,
 )
 from scoring._multiplicity import AdjustMethod, adjust_pvalues, benjamini_hochberg, holm, reject
-from scoring._score import Estimate, LevelScores, Scores, means, proportions, score
+from scoring._reliability import (
+    FEW_ANSWERS,
+    RELIABILITY_REASONS,
+    RELIABLE,
+    SMALL_EFFECTIVE_SIZE,
+    WIDE_INTERVAL,
+    WIDE_RELATIVE_INTERVAL,
+    ReliabilityRules,
+    reliability,
+)
+from scoring._score import NCHS_RULES, Estimate, LevelScores, Scores, means, proportions, score
 from scoring._shrinkage import (
     MIN_PRIOR_SIZE,
     BetaBinomialFit,
@@ -69,17 +80,25 @@ __all__ = [
     "ABOVE",
     "BELOW",
     "DECREASE",
+    "FEW_ANSWERS",
     "HIGHER",
     "INCREASE",
     "INSIDE",
+    "INSUFFICIENT",
     "LONELY_POLICIES",
     "LOWER",
     "METHODS",
     "MIN_PRIOR_SIZE",
+    "NCHS_RULES",
     "NOT_TESTABLE",
     "NO_CHANGE",
     "NO_EVIDENCE",
     "OVERALL",
+    "RELIABILITY_REASONS",
+    "RELIABLE",
+    "SMALL_EFFECTIVE_SIZE",
+    "WIDE_INTERVAL",
+    "WIDE_RELATIVE_INTERVAL",
     "AdjustMethod",
     "BetaBinomialFit",
     "Calibration",
@@ -96,6 +115,7 @@ __all__ = [
     "Overdispersion",
     "PeriodChange",
     "ProportionInterval",
+    "ReliabilityRules",
     "Scores",
     "Shrinkage",
     "adjust_pvalues",
@@ -128,6 +148,7 @@ __all__ = [
     "proportions",
     "rake",
     "reject",
+    "reliability",
     "satterthwaite_df",
     "score",
     "wilson",

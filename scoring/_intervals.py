@@ -16,6 +16,8 @@ MET = "met"
 NOT_MET = "not_met"
 INCONCLUSIVE = "inconclusive"
 NO_ESTIMATE = "no_estimate"
+#: The estimate fails the reliability rules: its answers cannot support a decision.
+INSUFFICIENT = "insufficient"
 NO_TARGET = ""
 
 

@@ -53,12 +53,14 @@ _DENSE_CODES = 1 << 22
 _BLOCK_VALUES = 1 << 21
 
 
-def group_sum(keys: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum rows of ``values`` by integer ``keys`` (negative keys are dropped) into ``n_groups`` rows."""
+def group_sum(
+    keys: np.ndarray, values: np.ndarray, n_groups: int, scale: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum rows of ``values`` by integer ``keys`` (negative keys are dropped) into ``n_groups`` rows, each row
+    multiplied by ``scale`` when given."""
     keep = np.flatnonzero(keys >= 0)
-    indicator = sparse.csr_array(
-        (np.ones(keep.size), (keys[keep], keep)), shape=(n_groups, values.shape[0])
-    )
+    factor = np.ones(keep.size) if scale is None else scale[keep]
+    indicator = sparse.csr_array((factor, (keys[keep], keep)), shape=(n_groups, values.shape[0]))
     flat = values.reshape(values.shape[0], int(np.prod(values.shape[1:]))).astype(np.float64, copy=False)
     return np.asarray(indicator @ flat).reshape(n_groups, *values.shape[1:])
 
@@ -108,6 +110,8 @@ class CellStats:
     sq_w: np.ndarray  # (C,) sum of w^2
     cross_lin: np.ndarray  # (C, 2K, 2K) sum of w x x'
     cross_sq: np.ndarray  # (C, 2K, 2K) sum of w^2 x x'
+    cell_weight: np.ndarray | None  # (C,) the weight of every respondent of the cell, when constant in cells
+    cross_count: np.ndarray | None  # (C, 2K, 2K) sum of x x' when weights vary within cells
     f_cell: np.ndarray  # (C,) n_h/(n_h-1) of the cell's stratum (lonely policy applied)
     centre: np.ndarray  # (H,) g_h = f_h/n_h (0 for lonely strata)
     kind: str | None  # calibration kind, or None
@@ -116,6 +120,12 @@ class CellStats:
     calib_base: np.ndarray  # (R,) sum of base weights per calibration cell
     margins: tuple[np.ndarray, ...]  # raking: margin cell of each calibration cell
     step_ratios: np.ndarray  # raking: (M, R)
+
+    def count_cross(self, member: np.ndarray, n_domains: int) -> np.ndarray:
+        """Unweighted cross-products :math:`\\sum_i x_i x_i^\\top` (D, 2K, 2K) of each domain's respondents."""
+        if self.cell_weight is not None:
+            return group_sum(member, self.cross_lin, n_domains, scale=1.0 / self.cell_weight)
+        return group_sum(member, self.cross_count, n_domains)
 
     @property
     def n_basis(self) -> int:
@@ -170,6 +180,7 @@ def build_cells(
         lin_sum = np.zeros((n_cells, n_columns))
         sq_sum = np.zeros((n_cells, n_columns))
         cross_lin = np.zeros((n_cells, nb, nb))
+        cross_count = np.zeros((n_cells, nb, nb))
     for lo in range(0, n, _CHUNK_ROWS):
         hi = min(lo + _CHUNK_ROWS, n)
         ids = cell_sorted[lo:hi]
@@ -194,6 +205,7 @@ def build_cells(
             for c, a, b in zip(seg_cells, seg, seg_end, strict=True):
                 cross[c] += core_w[a:b].T @ core_w[a:b]
                 cross_lin[c] += core[a:b].T @ core_w[a:b]
+                cross_count[c] += core[a:b].T @ core[a:b]
     if constant:
         base_sum = unweighted * d_cell[:, None]
         lin_sum = unweighted * w_cell[:, None]
@@ -201,10 +213,12 @@ def build_cells(
         cross_lin = cross * w_cell[:, None, None]
         cross *= (w_cell * w_cell)[:, None, None]
         base_w, lin_w, sq_w = counts * d_cell, counts * w_cell, counts * w_cell * w_cell
+        cell_weight, cross_count = w_cell.astype(np.float64), None
     else:
         base_w = np.bincount(cell_sorted, weights=d_sorted, minlength=n_cells)
         lin_w = np.bincount(cell_sorted, weights=w_sorted, minlength=n_cells)
         sq_w = np.bincount(cell_sorted, weights=w_sorted * w_sorted, minlength=n_cells)
+        cell_weight = None
 
     stratum = design.strata[first]
     n_h = np.bincount(design.strata)
@@ -237,6 +251,8 @@ def build_cells(
         sq_w=sq_w.astype(np.float64),
         cross_lin=cross_lin,
         cross_sq=cross,
+        cell_weight=cell_weight,
+        cross_count=cross_count,
         f_cell=f_h[stratum],
         centre=centre,
         kind=kind,

@@ -11,7 +11,7 @@ from scipy import stats as sps
 
 from scoring._checks import as_codes, check_confidence, check_target, readonly
 from scoring._design import Design
-from scoring._intervals import METHODS, NO_TARGET, proportion_interval
+from scoring._intervals import INSUFFICIENT, METHODS, NO_TARGET, proportion_interval
 from scoring._linearise import (
     CellStats,
     build_cells,
@@ -20,12 +20,16 @@ from scoring._linearise import (
     pairwise_covariance,
     within_covariance,
 )
+from scoring._reliability import RELIABLE, ReliabilityRules, reliability
 from scoring._spec import IndexSpec
 
 NO_ANSWERS = "no valid answers in this domain"
 BOUNDARY = "estimate is exactly 0 or 1: Clopper-Pearson on Kish's effective size"
+#: Why a composite away from 0 and 1 can have a zero variance: each of its criteria is 0% or 100%.
 ZERO_VARIANCE = "variance is zero: Clopper-Pearson on Kish's effective size"
 DEFAULT_LEVEL = "all"
+#: The default reliability rules: the NCHS standards for proportions.
+NCHS_RULES = ReliabilityRules()
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,15 @@ class Estimate:
     decision: str
     reason: str
     coverage: float
+    se_raw: float = float("nan")
+    n_eff_raw: float = float("nan")
+    deff_raw: float = float("nan")
+    reliability: str = RELIABLE
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the estimate meets the reliability rules (and so may carry a decision or a rank)."""
+        return self.reliability == RELIABLE and self.estimate == self.estimate
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,15 +77,27 @@ class LevelScores:
     names : tuple of str
         Estimate names (columns): criteria, then elements, then ``"overall"`` for :func:`score`.
     estimate, se, lower, upper : ndarray, shape (D, J)
-        Estimate, linearisation standard error and two-sided confidence bounds (nan = no estimate).
+        Estimate, standard error and two-sided confidence bounds (nan = no estimate). With the design-effect
+        floor (the default) ``se`` is :math:`\\sqrt{\\max(\\hat V, V_{\\mathrm{srs}})}`; the bounds and
+        decisions use it.
+    se_raw : ndarray, shape (D, J)
+        The linearisation standard error :math:`\\sqrt{\\hat V}` as R's ``survey`` computes it.
     n : ndarray of int, shape (D, J)
         Valid answers (criteria), or respondents who answered at least one criterion of the composite.
     n_eff : ndarray, shape (D, J)
-        Effective sample size used by the interval, :math:`\\hat p(1-\\hat p)/\\hat V` (or the fallback).
+        Effective sample size :math:`n/\\mathrm{deff}`, never above ``n`` with the floor (without it, the
+        interval's :math:`\\hat p(1-\\hat p)/\\hat V`, or the fallback).
+    n_eff_raw : ndarray, shape (D, J)
+        :math:`\\hat p(1-\\hat p)/\\hat V` from the raw variance (R's :math:`n^*`); nan for means or at zero
+        variance.
     n_kish, deff_kish : ndarray, shape (D, J)
         Kish's effective size :math:`(\\sum w)^2/\\sum w^2` and weighting effect
         :math:`n\\sum w^2/(\\sum w)^2`.
     deff : ndarray, shape (D, J)
+        Design effect against simple random sampling of ``n`` of the domain's own respondents,
+        :math:`V/V_{\\mathrm{srs}}`, at least 1 with the floor (Kish's weighting effect where
+        :math:`V_{\\mathrm{srs}}` is 0 or undefined).
+    deff_raw : ndarray, shape (D, J)
         Design effect against simple random sampling without replacement of ``n`` from
         :math:`\\hat N = \\sum w` (R ``deff = TRUE``); nan when :math:`\\hat N \\le n` (e.g. unweighted).
     df : ndarray of int, shape (D, J)
@@ -80,7 +105,11 @@ class LevelScores:
     p_value : ndarray, shape (D, J)
         One-sided p-value for :math:`H_1: p < p_0` (see :func:`scoring.proportion_interval`).
     decision : ndarray of str, shape (D, J)
-        ``met``, ``not_met``, ``inconclusive`` or ``no_estimate`` (empty without a target).
+        ``met``, ``not_met``, ``inconclusive``, ``insufficient`` (the estimate fails the reliability rules)
+        or ``no_estimate`` (empty without a target).
+    reliability : ndarray of str, shape (D, J)
+        Empty where the estimate meets the reliability rules, else the first rule it fails (see
+        :func:`scoring.reliability`).
     reason : ndarray of str, shape (D, J)
         Empty, or why there is no estimate or why the interval used its fallback.
     coverage : ndarray, shape (D, J)
@@ -108,6 +137,10 @@ class LevelScores:
     reason: np.ndarray
     coverage: np.ndarray
     covariance: np.ndarray
+    se_raw: np.ndarray
+    n_eff_raw: np.ndarray
+    deff_raw: np.ndarray
+    reliability: np.ndarray
 
     def row(self, domain: int) -> int:
         """Row index of a domain code."""
@@ -144,6 +177,10 @@ class LevelScores:
             decision=str(self.decision[i, j]),
             reason=str(self.reason[i, j]),
             coverage=float(self.coverage[i, j]),
+            se_raw=float(self.se_raw[i, j]),
+            n_eff_raw=float(self.n_eff_raw[i, j]),
+            deff_raw=float(self.deff_raw[i, j]),
+            reliability=str(self.reliability[i, j]),
         )
 
 
@@ -161,6 +198,10 @@ class Scores:
         Two-sided confidence level; each target decision is a one-sided test at ``(1 - confidence)/2``.
     target : float or None
         Target proportion of the decisions.
+    floor : bool
+        Whether variances are floored at the simple-random-sampling variance of each domain's respondents.
+    rules : ReliabilityRules or None
+        The reliability rules applied (None: none).
     levels : mapping of str to LevelScores
         Results by level name.
     """
@@ -169,6 +210,8 @@ class Scores:
     method: str
     confidence: float
     target: float | None
+    floor: bool
+    rules: ReliabilityRules | None
     levels: Mapping[str, LevelScores]
     _cells: CellStats = field(repr=False)
     _functionals: Mapping[str, np.ndarray] = field(repr=False)
@@ -265,6 +308,8 @@ def _analyse(
     method: str,
     confidence: float,
     target: float | None,
+    floor: bool,
+    rules: ReliabilityRules | None,
 ) -> Scores:
     """Shared engine of :func:`score`, :func:`proportions` and :func:`means`."""
     confidence = check_confidence(confidence)
@@ -343,76 +388,43 @@ def _analyse(
             )
         cov, gross = within_covariance(cells, member, n_dom, ell)
         n_est = counts[:, col]
-        w_est = lin[:, col]
-        sq_est = sq[:, col]
         df = n_est - n_strata_in[:, col]
-        var = np.einsum("djj->dj", cov).copy()
+        var_raw = np.einsum("djj->dj", cov).copy()
         # A variance that is zero in exact arithmetic (e.g. criteria that offset each other exactly)
         # comes out as rounding noise of the sums it is computed from: call it zero. True variances of
         # non-degenerate estimates are far above this (a share of 1 - 1e-6 over 1e6 answers is ~1e-9 of it).
-        var = np.where(degenerate | (var <= 1e-10 * gross), 0.0, var)
-        var[missing] = np.nan
-        with np.errstate(invalid="ignore", divide="ignore"):
-            n_kish = np.where(missing, np.nan, w_est * w_est / sq_est)
-            deff_kish = np.where(missing, np.nan, n_est * sq_est / (w_est * w_est))
-            spread = ((ell @ cross_lin) * ell).sum(axis=2)
-            v_srs = spread * (w_est - n_est) / (n_est - 1.0)
-            deff = np.where((w_est > n_est) & (n_est > 1) & (v_srs > 0), var / v_srs, np.nan)
-        se = np.sqrt(var)
-        reason = np.full(estimate.shape, "", dtype=object)
-        if method == "t":
-            t = sps.t.ppf(0.5 + confidence / 2, np.maximum(df, 1))
-            lower, upper = estimate - t * se, estimate + t * se
-            n_eff = np.full(estimate.shape, np.nan)
-            p_value = np.full(estimate.shape, np.nan)
-            decision = np.full(estimate.shape, NO_TARGET, dtype="<U12")
-        else:
-            methods = np.full(estimate.shape[1], method, dtype=object)
-            if method == "clopper-pearson":
-                methods[k:] = "beta"
-            lower, upper = np.full(estimate.shape, np.nan), np.full(estimate.shape, np.nan)
-            n_eff, p_value = np.full(estimate.shape, np.nan), np.full(estimate.shape, np.nan)
-            decision = np.full(estimate.shape, NO_TARGET, dtype="<U12")
-            for m in dict.fromkeys(methods):
-                cols = np.flatnonzero(methods == m)
-                ci = proportion_interval(
-                    estimate[:, cols],
-                    var[:, cols],
-                    n_est[:, cols],
-                    df[:, cols],
-                    fallback_size=n_kish[:, cols],
-                    degenerate=degenerate[:, cols],
-                    method=m,
-                    confidence=confidence,
-                    target=target,
-                )
-                lower[:, cols], upper[:, cols] = ci.lower, ci.upper
-                n_eff[:, cols], p_value[:, cols] = ci.n_eff, ci.p_value
-                decision[:, cols] = ci.decision
-                fell_back = ci.fallback if m != "clopper-pearson" else np.zeros_like(ci.fallback)
-                reason[:, cols] = np.where(
-                    fell_back, np.where(degenerate[:, cols], BOUNDARY, ZERO_VARIANCE), reason[:, cols]
-                )
-        reason[missing] = NO_ANSWERS
+        var_raw = np.where(degenerate | (var_raw <= 1e-10 * gross), 0.0, var_raw)
+        var_raw[missing] = np.nan
+        unweighted = ell_items * np.where(available, weight / np.maximum(n_valid, 1.0), 0.0)[:, :, None]
+        if contrasts is not None:
+            unweighted = np.concatenate([unweighted, coef @ unweighted], axis=1)
+        v_srs = _srs_variance(
+            estimate, n_est, unweighted, cells.count_cross(member, n_dom), k if binary else 0
+        )
+        columns = _Columns(
+            estimate=estimate,
+            var_raw=var_raw,
+            v_srs=v_srs,
+            n=n_est,
+            weight=lin[:, col],
+            sq_weight=sq[:, col],
+            spread=((ell @ cross_lin) * ell).sum(axis=2),
+            df=df,
+            degenerate=degenerate,
+            missing=missing,
+        )
+        fields = _finish_estimates(
+            columns, k, method=method, confidence=confidence, target=target, floor=floor, rules=rules, binary=binary
+        )
         results[level] = LevelScores(
             level=level,
             domains=readonly(codes),
             names=names,
-            estimate=readonly(estimate),
-            se=readonly(se),
-            lower=readonly(np.asarray(lower, dtype=np.float64)),
-            upper=readonly(np.asarray(upper, dtype=np.float64)),
-            n=readonly(n_est.astype(np.int64)),
-            n_eff=readonly(np.asarray(n_eff, dtype=np.float64)),
-            n_kish=readonly(n_kish),
-            deff=readonly(deff),
-            deff_kish=readonly(deff_kish),
             df=readonly(df.astype(np.int64)),
-            p_value=readonly(np.asarray(p_value, dtype=np.float64)),
-            decision=readonly(decision),
-            reason=readonly(reason.astype(str)),
+            n=readonly(n_est.astype(np.int64)),
             coverage=readonly(coverage),
             covariance=readonly(cov),
+            **{name: readonly(np.asarray(value)) for name, value in fields.items()},
         )
         functionals[level] = readonly(ell)
         members[level] = readonly(member)
@@ -421,11 +433,140 @@ def _analyse(
         method=method,
         confidence=confidence,
         target=target,
+        floor=floor,
+        rules=rules,
         levels=MappingProxyType(results),
         _cells=cells,
         _functionals=MappingProxyType(functionals),
         _members=MappingProxyType(members),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Columns:
+    """What the estimates of one level rest on, shape (D, J) each."""
+
+    estimate: np.ndarray
+    var_raw: np.ndarray
+    v_srs: np.ndarray
+    n: np.ndarray
+    weight: np.ndarray
+    sq_weight: np.ndarray
+    spread: np.ndarray
+    df: np.ndarray
+    degenerate: np.ndarray
+    missing: np.ndarray
+
+
+def _srs_variance(
+    estimate: np.ndarray, n: np.ndarray, unweighted: np.ndarray, count_cross: np.ndarray, n_shares: int
+) -> np.ndarray:
+    """Variance of each estimator under simple random sampling of the domain's own respondents.
+
+    The first ``n_shares`` columns are shares of one yes/no answer: :math:`\\hat p(1-\\hat p)/n`. Every other
+    column (composites, means) takes the unweighted influence values :math:`u_i = \\tilde\\ell^\\top x_i` of
+    the same estimator, :math:`\\frac{n}{n-1}\\sum_i u_i^2`, which for complete answers is the sample
+    variance of the respondents' own scores over :math:`n`; nan where :math:`n < 2`.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.einsum("djk,dkl,djl->dj", unweighted, count_cross, unweighted)
+        # As for the design variance: what is zero in exact arithmetic must not come out as rounding noise.
+        gross = np.einsum("djk,dkl,djl->dj", np.abs(unweighted), count_cross, np.abs(unweighted))
+        spread = np.where(spread <= 1e-10 * gross, 0.0, spread)
+        v_srs = np.where(n > 1, spread * n / (n - 1.0), np.nan)
+        shares = estimate[:, :n_shares]
+        v_srs[:, :n_shares] = np.where(n[:, :n_shares] > 0, shares * (1 - shares) / n[:, :n_shares], np.nan)
+    v_srs[np.isnan(estimate)] = np.nan
+    return v_srs
+
+
+def _finish_estimates(
+    c: _Columns,
+    k: int,
+    *,
+    method: str,
+    confidence: float,
+    target: float | None,
+    floor: bool,
+    rules: ReliabilityRules | None,
+    binary: bool,
+) -> dict[str, np.ndarray]:
+    """Variances with their floor, design effects, intervals, decisions and reliability of one level."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(c.v_srs > c.var_raw, c.v_srs, c.var_raw) if floor else c.var_raw
+        n_kish = np.where(c.missing, np.nan, c.weight * c.weight / c.sq_weight)
+        deff_kish = np.where(c.missing, np.nan, c.n * c.sq_weight / (c.weight * c.weight))
+        deff = np.where(c.v_srs > 0, var / c.v_srs, deff_kish if floor else np.nan)
+        v_r = c.spread * (c.weight - c.n) / (c.n - 1.0)
+        deff_raw = np.where((c.weight > c.n) & (c.n > 1) & (v_r > 0), c.var_raw / v_r, np.nan)
+        n_eff_raw = (
+            np.where(c.var_raw > 0, c.estimate * (1 - c.estimate) / c.var_raw, np.nan)
+            if binary
+            else np.full(c.estimate.shape, np.nan)
+        )
+    se = np.sqrt(var)
+    reason = np.full(c.estimate.shape, "", dtype=object)
+    if method == "t":
+        t = sps.t.ppf(0.5 + confidence / 2, np.maximum(c.df, 1))
+        lower, upper = c.estimate - t * se, c.estimate + t * se
+        n_eff = np.full(c.estimate.shape, np.nan)
+        p_value = np.full(c.estimate.shape, np.nan)
+        decision = np.full(c.estimate.shape, NO_TARGET, dtype="<U12")
+    else:
+        methods = np.full(c.estimate.shape[1], method, dtype=object)
+        if method == "clopper-pearson":
+            methods[k:] = "beta"
+        lower, upper = np.full(c.estimate.shape, np.nan), np.full(c.estimate.shape, np.nan)
+        n_eff, p_value = np.full(c.estimate.shape, np.nan), np.full(c.estimate.shape, np.nan)
+        decision = np.full(c.estimate.shape, NO_TARGET, dtype="<U12")
+        boundary = (c.estimate == 0) | (c.estimate == 1)
+        for m in dict.fromkeys(methods):
+            cols = np.flatnonzero(methods == m)
+            ci = proportion_interval(
+                c.estimate[:, cols],
+                var[:, cols],
+                c.n[:, cols],
+                c.df[:, cols],
+                fallback_size=n_kish[:, cols],
+                degenerate=c.degenerate[:, cols],
+                method=m,
+                confidence=confidence,
+                target=target,
+            )
+            lower[:, cols], upper[:, cols] = ci.lower, ci.upper
+            n_eff[:, cols], p_value[:, cols] = ci.n_eff, ci.p_value
+            decision[:, cols] = ci.decision
+            fell_back = ci.fallback if m != "clopper-pearson" else np.zeros_like(ci.fallback)
+            reason[:, cols] = np.where(
+                fell_back, np.where(boundary[:, cols], BOUNDARY, ZERO_VARIANCE), reason[:, cols]
+            )
+    if floor:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n_eff = np.where(c.missing, np.nan, c.n / deff)
+    reason[c.missing] = NO_ANSWERS
+    if rules is None:
+        fit = np.full(c.estimate.shape, RELIABLE, dtype="<U24")
+    else:
+        fit = reliability(c.estimate, lower, upper, c.n, n_eff, rules, proportion=method != "t")
+        if target is not None:
+            decision = np.where((fit != RELIABLE) & ~c.missing, INSUFFICIENT, decision)
+    return {
+        "estimate": c.estimate,
+        "se": se,
+        "se_raw": np.sqrt(c.var_raw),
+        "lower": np.asarray(lower, dtype=np.float64),
+        "upper": np.asarray(upper, dtype=np.float64),
+        "n_eff": np.asarray(n_eff, dtype=np.float64),
+        "n_eff_raw": n_eff_raw,
+        "n_kish": n_kish,
+        "deff": deff,
+        "deff_raw": deff_raw,
+        "deff_kish": deff_kish,
+        "p_value": np.asarray(p_value, dtype=np.float64),
+        "decision": decision,
+        "reliability": np.asarray(fit, dtype=str),
+        "reason": reason.astype(str),
+    }
 
 
 _DOC_NOTES = """
@@ -449,6 +590,8 @@ def score(
     method: str = "beta",
     confidence: float = 0.95,
     target: float | None = 0.90,
+    floor: bool = True,
+    rules: ReliabilityRules | None = NCHS_RULES,
 ) -> Scores:
     """Score a questionnaire: criterion, element and overall indices with intervals at every domain level.
 
@@ -472,6 +615,11 @@ def score(
         Two-sided confidence level.
     target : float or None
         Target for the decisions (default 0.90); None for no decisions.
+    floor : bool
+        Floor every variance at the simple-random-sampling variance of the domain's own respondents
+        (default). False gives R's linearisation variances and intervals unchanged.
+    rules : ReliabilityRules or None
+        Reliability rules (default: NCHS); an estimate that fails them gets decision ``insufficient``.
 
     Returns
     -------
@@ -493,6 +641,26 @@ def score(
     Bernoulli variable, so this is an approximation that keeps the bounds inside [0, 1]; its ``n`` is the
     number of respondents who answered at least one of its criteria.
 
+    **Design-effect floor** (``floor=True``). The variance behind an interval, a decision and ``se`` is
+    :math:`V = \\max(\\hat V, V_{\\mathrm{srs}})`, never below the simple-random-sampling variance of the
+    same estimator from the domain's own respondents: :math:`\\hat p(1-\\hat p)/n` for a criterion, and for
+    a composite (or a mean) :math:`\\frac{n}{n-1}\\sum_i u_i^2` with :math:`u_i` its unweighted influence
+    values, which with complete answers is :math:`s^2/n`, the sample variance of the respondents' own
+    composite scores over :math:`n` (not :math:`\\hat E(1-\\hat E)/n`, which would overstate it). So
+    :math:`\\mathrm{deff} = V/V_{\\mathrm{srs}} \\ge 1` and :math:`n_{\\mathrm{eff}} = n/\\mathrm{deff} \\le n`;
+    for a criterion the Korn–Graubard size is :math:`\\min(n, \\hat p(1-\\hat p)/\\hat V)` (Korn and Graubard
+    1998; Parker et al. 2017). A linearisation variance that collapses (calibration cells of one
+    respondent, a lonely stratum) can therefore never make an interval tighter than the answers allow.
+    ``se_raw``, ``n_eff_raw`` and ``deff_raw`` keep the R-matching quantities.
+
+    A composite's interval is the beta interval moment-matched to its floored variance: Korn–Graubard's
+    construction with :math:`m = \\hat E(1-\\hat E)/V` (a Beta law with mean :math:`\\hat E` and variance
+    :math:`V` has :math:`a + b = m - 1`). :math:`m` is a shape, not a sample size, and may exceed
+    :math:`n`; the reported ``n_eff`` is :math:`n/\\mathrm{deff}`.
+
+    **Reliability.** An estimate that fails ``rules`` (:func:`scoring.reliability`) gets decision
+    ``insufficient`` and its ``reliability`` names the rule; its estimate and interval stay available.
+
     Degenerate cases, decided on integer counts: no valid answer gives ``estimate = nan`` with a
     ``reason`` and decision ``no_estimate``; an estimate of exactly 0 or 1 (every answer satisfied or
     none), or a zero variance, gives Clopper–Pearson bounds on Kish's effective size.
@@ -511,8 +679,9 @@ def score(
     >>> result = score(codes, spec, Design(strata=[0, 0, 1, 1]), {"agency": [0, 0, 1, 1]})
     >>> result["agency"].estimate.round(3).tolist()
     [[1.0, 1.0, 0.5, 1.0, 0.5, 0.75], [0.5, 1.0, 1.0, 0.75, 1.0, 0.875]]
-    >>> result.get("agency", 0, "a1").decision
-    'inconclusive'
+    >>> e = result.get("agency", 0, "a1")
+    >>> e.decision, e.reliability, e.n, e.n_eff
+    ('insufficient', 'few_answers', 2, 2.0)
     """
     if not isinstance(spec, IndexSpec):
         raise ValueError("spec must be an IndexSpec.")
@@ -557,6 +726,8 @@ def score(
         method=method,
         confidence=confidence,
         target=target,
+        floor=floor,
+        rules=rules,
     )
 
 
@@ -590,6 +761,8 @@ def proportions(
     method: str = "beta",
     confidence: float = 0.95,
     target: float | None = None,
+    floor: bool = True,
+    rules: ReliabilityRules | None = NCHS_RULES,
 ) -> Scores:
     """Weighted shares of respondents with a property, by domain (one-tap rating, integrity, grade bands).
 
@@ -606,7 +779,7 @@ def proportions(
         Whether the answer was given (default: all); unobserved answers leave the denominator.
     names : sequence of str, optional
         Column names (default ``y0, y1, ...``).
-    method, confidence, target
+    method, confidence, target, floor, rules
         As in :func:`score`; ``target`` defaults to None (no decisions).
 
     Returns
@@ -659,6 +832,8 @@ def proportions(
         method=method,
         confidence=confidence,
         target=target,
+        floor=floor,
+        rules=rules,
     )
 
 
@@ -672,6 +847,8 @@ def means(
     *,
     names: Sequence[str] | None = None,
     confidence: float = 0.95,
+    floor: bool = True,
+    rules: ReliabilityRules | None = NCHS_RULES,
 ) -> Scores:
     """Weighted means of numeric answers by domain (e.g. the case evaluation's points), with t intervals.
 
@@ -687,6 +864,8 @@ def means(
         Column names (default ``y0, y1, ...``).
     confidence : float
         Two-sided confidence level.
+    floor, rules
+        As in :func:`score` (only the rules on numbers of answers apply to means).
 
     Returns
     -------
@@ -731,6 +910,8 @@ def means(
         method="t",
         confidence=confidence,
         target=None,
+        floor=floor,
+        rules=rules,
     )
 
 

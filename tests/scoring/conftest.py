@@ -98,7 +98,10 @@ def load_reference() -> ReferenceData:
 @cache
 def scored(design: str, lonely: str = "adjust", method: str = "beta") -> Scores:
     ref = load_reference()
-    return score(ref.codes, ref.spec, ref.design(design, lonely), ref.domains, method=method, target=0.9)
+    # R's arithmetic: no design-effect floor, no reliability rules (tests/scoring/test_reliability.py has those).
+    return score(
+        ref.codes, ref.spec, ref.design(design, lonely), ref.domains, method=method, target=0.9, floor=False, rules=None
+    )
 
 
 @pytest.fixture(scope="session")

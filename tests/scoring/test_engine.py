@@ -84,13 +84,13 @@ def test_proportions_and_means_match_the_criterion_engine(data):
     design = Design(strata=data["agency"], calibration=poststratify(data["cell"], data["totals"], data["base"]))
     codes = data["codes"]
     levels = {"district": data["district"]}
-    full = score(codes, SPEC, design, levels)["district"]
-    share = proportions(codes >= 4, design, levels, observed=codes > 0, names=SPEC.items)["district"]
+    full = score(codes, SPEC, design, levels, floor=False)["district"]
+    share = proportions(codes >= 4, design, levels, observed=codes > 0, names=SPEC.items, floor=False)["district"]
     np.testing.assert_allclose(share.estimate, full.estimate[:, :5], rtol=1e-12)
     np.testing.assert_allclose(share.se, full.se[:, :5], rtol=1e-9)
     np.testing.assert_allclose(share.lower, full.lower[:, :5], rtol=1e-9)
     values = np.where(codes > 0, (codes >= 4).astype(float), np.nan)
-    mean = means(values, design, levels)["district"]
+    mean = means(values, design, levels, floor=False)["district"]
     np.testing.assert_allclose(mean.estimate, full.estimate[:, :5], rtol=1e-12)
     np.testing.assert_allclose(mean.se, full.se[:, :5], rtol=1e-9)
     assert np.all(mean.lower < mean.estimate) and np.all(mean.decision == "")

@@ -14,7 +14,7 @@ Where R gives no answer or a misleading one, the tests state what ``scoring`` re
   what R does for uncalibrated designs (subsetting drops rows there). The reference script computes that
   own-n interval in R; a separate test shows that :func:`scoring.korn_graubard` given R's n reproduces
   R's ``svyciprop`` exactly.
-* ``deff`` at an estimate of exactly 0 or 1: R divides two rounding errors (giving e.g. 7e30 or NaN);
+* ``deff_raw`` (R's ``deff``) at an estimate of exactly 0 or 1: R divides two rounding errors (giving e.g. 7e30 or NaN);
   ``scoring`` gives nan and a standard error of exactly 0.
 * ``deff = TRUE`` with unit weights: R divides by a zero SRS variance (:math:`\\hat N = n`) and reports
   ``Inf``; ``scoring`` reports nan.
@@ -83,11 +83,11 @@ def test_criteria_by_domain_match_svymean(design, lonely):
         assert close(est.se, number(r["se"])), where
         r_deff = number(r["deff"])
         if _degenerate(r):  # R: rounding noise over rounding noise (e.g. 7e30); scoring: nan
-            assert math.isnan(est.deff) and est.se == 0.0, where
+            assert math.isnan(est.deff_raw) and est.se == 0.0, where
         elif math.isfinite(r_deff):
-            assert close(est.deff, r_deff, rtol=1e-8), where
+            assert close(est.deff_raw, r_deff, rtol=1e-8), where
         else:  # R: Inf (unit weights) or NaN (zero variance); scoring: nan
-            assert math.isnan(est.deff), where
+            assert math.isnan(est.deff_raw), where
 
 
 def _degenerate(r: dict[str, str]) -> bool:
