@@ -10,6 +10,11 @@ Weights, all optional: ``--weight COLUMN`` (given per respondent); ``--populatio
 ``stratum,population``: base weights :math:`N_h/n_h` for the strata column); ``--poststrata COLUMN --totals
 FILE`` (CSV ``cell,total``); ``--rake FILE`` (CSV ``variable,category,total``: one margin per variable,
 a variable being a column of the responses).
+
+Every index's interval rests on a variance floored at simple random sampling of the unit's own respondents
+(``--raw`` turns the floor off), and an index that fails the reliability rules (``--min-n``,
+``--min-effective``, ``--max-width``, ``--max-relative-width``; NCHS defaults) gets the decision
+``insufficient`` and a ``reliability`` column naming the rule. The ``*_raw`` columns match R's ``survey``.
 """
 
 from __future__ import annotations
@@ -22,17 +27,37 @@ import sys
 import tomllib
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from scoring._design import Design
+from scoring._reliability import ReliabilityRules
 from scoring._score import score
 from scoring._spec import IndexSpec
 from scoring._weights import base_weights, poststratify, rake
 
-FIELDS = ("estimate", "se", "lower", "upper", "n", "n_eff", "deff", "df", "p_value", "decision", "reason")
+#: Output columns: the figures behind intervals and decisions (floored variance, reliability rules), then the
+#: raw linearisation quantities that reproduce R's survey package.
+FIELDS = (
+    "estimate",
+    "se",
+    "lower",
+    "upper",
+    "n",
+    "n_eff",
+    "deff",
+    "df",
+    "p_value",
+    "decision",
+    "reliability",
+    "reason",
+    "se_raw",
+    "n_eff_raw",
+    "deff_raw",
+)
 
 
 class InputError(ValueError):
@@ -194,7 +219,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     domains, names = {}, {}
     for column in args.unit:
         domains[column], names[column] = _codes(rows, column)
-    result = score(codes, spec, design, domains, method=args.method, confidence=args.confidence, target=args.target)
+    rules = (
+        None
+        if args.no_rules
+        else ReliabilityRules(
+            min_n=args.min_n,
+            min_effective=args.min_effective,
+            max_width=args.max_width,
+            max_relative_width=args.max_relative_width or None,
+        )
+    )
+    result = score(
+        codes,
+        spec,
+        design,
+        domains,
+        method=args.method,
+        confidence=args.confidence,
+        target=args.target,
+        floor=not args.raw,
+        rules=rules,
+    )
     levels = {}
     for column in args.unit:
         level = result[column]
@@ -205,7 +250,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for domain in level.domains
         ]
     return {"responses": len(rows), "weighting": weighting, "target": args.target, "confidence": args.confidence,
-            "method": args.method, "missing_criteria": missing, "levels": levels}
+            "method": args.method, "design_effect_floor": not args.raw,
+            "reliability_rules": None if rules is None else asdict(rules),
+            "missing_criteria": missing, "levels": levels}
 
 
 def _plain(value: Any) -> Any:
@@ -246,6 +293,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--confidence", type=float, default=0.95)
     p.add_argument("--method", default="beta", choices=("beta", "xlogit", "wilson", "jeffreys", "clopper-pearson"))
     p.add_argument("--format", dest="output", choices=("csv", "json"), default="csv")
+    rules = p.add_argument_group("reliability rules (NCHS presentation standards for proportions)")
+    rules.add_argument("--min-n", type=int, default=30, help="least answers behind an index (default 30)")
+    rules.add_argument("--min-effective", type=float, default=30.0, help="least effective size (default 30)")
+    rules.add_argument("--max-width", type=float, default=0.30, help="widest interval (default 0.30)")
+    rules.add_argument("--max-relative-width", type=float, default=1.30,
+                       help="widest interval over min(p, 1-p) (default 1.30; 0 = no such rule)")
+    rules.add_argument("--no-rules", action="store_true", help="decide on every index, however few its answers")
+    p.add_argument("--raw", action="store_true",
+                   help="no design-effect floor: R's linearisation variances behind intervals and decisions")
     return p
 
 

@@ -29,6 +29,8 @@ class ScoringSettings(db.Model):
         CheckConstraint("confidence > 0.5 AND confidence < 1", name="confidence_in_range"),
         CheckConstraint(f"weighting IN {WEIGHTINGS!r}", name="weighting_known"),
         CheckConstraint(f"method IN {METHODS!r}", name="method_known"),
+        CheckConstraint("min_respondents >= 1 AND min_cell_size >= 1", name="minimums_positive"),
+        CheckConstraint("max_width > 0 AND max_width <= 1", name="max_width_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +48,15 @@ class ScoringSettings(db.Model):
     weighting: Mapped[str] = mapped_column(String(16))
     #: Leave responses flagged as produced rather than given out of the scores.
     exclude_flagged: Mapped[bool] = mapped_column(default=True)
+    #: Reliability rules (NCHS presentation standards): an index with fewer answers than this, a smaller
+    #: effective sample size, a wider interval (as a proportion) or a wider interval relative to
+    #: min(p, 1 − p) gets no decision, rank or funnel position. ``max_relative_width`` empty = no such rule.
+    min_respondents: Mapped[int] = mapped_column(default=30, server_default="30")
+    min_effective: Mapped[float] = mapped_column(default=30.0, server_default="30")
+    max_width: Mapped[float] = mapped_column(default=0.30, server_default="0.3")
+    max_relative_width: Mapped[float | None] = mapped_column(default=1.30, server_default="1.3")
+    #: Post-strata with fewer respondents are collapsed (fields within an agency, then the agency total).
+    min_cell_size: Mapped[int] = mapped_column(default=20, server_default="20")
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

@@ -310,7 +310,7 @@ def _score(
     settings: Settings,
 ) -> tuple[scoring.Scores, scoring.Scores | None]:
     slots = {slot.question.code: slot for slot in questionnaire.slots}
-    options = {"method": settings.method, "confidence": settings.confidence}
+    options = {"method": settings.method, "confidence": settings.confidence, "rules": settings.rules}
 
     def coded(question: Question) -> np.ndarray:
         return _lookup(question)[arrays.answers[:, slots[question.code].offset]]
@@ -360,7 +360,9 @@ def _case(questionnaire, arrays, design, domains, slots, settings):
         points[:, j] = values[arrays.answers[:, slots[question.code].offset]]
     answered = (~np.isnan(points)).sum(axis=1)
     total = np.where(answered > 0, np.nansum(points, axis=1) / np.maximum(answered, 1) * len(indicators), np.nan)
-    main = scoring.means(total[:, None], design, domains, names=["points"], confidence=settings.confidence)
+    main = scoring.means(
+        total[:, None], design, domains, names=["points"], confidence=settings.confidence, rules=settings.rules
+    )
     grades = questionnaire.grades
     bands = np.zeros((arrays.n, len(grades)), dtype=bool)
     assigned = np.zeros(arrays.n, dtype=bool)
@@ -376,5 +378,6 @@ def _case(questionnaire, arrays, design, domains, slots, settings):
         names=[g.code for g in grades],
         method=settings.method,
         confidence=settings.confidence,
+        rules=settings.rules,
     )
     return main, extra

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
 
+import scoring
 from surveyapp.audit import service as audit
 from surveyapp.db import db
 from surveyapp.periods import parse_period
@@ -23,11 +24,32 @@ class Settings:
     exclude_flagged: bool = True
     #: Where they come from: ``built-in``, or ``<period> v<version>`` of the stored settings.
     source: str = "built-in"
+    #: Reliability rules (defaults: the NCHS presentation standards for proportions).
+    min_respondents: int = 30
+    min_effective: float = 30.0
+    max_width: float = 0.30
+    max_relative_width: float | None = 1.30
+    #: Least respondents in a post-stratum before it is collapsed (fields within an agency, then the agency).
+    min_cell_size: int = 20
+
+    @property
+    def rules(self) -> scoring.ReliabilityRules:
+        """The reliability rules as the scoring library takes them."""
+        return scoring.ReliabilityRules(
+            min_n=self.min_respondents,
+            min_effective=self.min_effective,
+            max_width=self.max_width,
+            max_relative_width=self.max_relative_width,
+        )
 
     def describe(self) -> str:
+        relative = "off" if self.max_relative_width is None else f"{self.max_relative_width:.0%}"
         return (
-            f"target {self.target:.0%}, {self.confidence:.0%} intervals ({self.method}), weighting {self.weighting}, "
-            f"flagged responses {'excluded' if self.exclude_flagged else 'included'} [{self.source}]"
+            f"target {self.target:.0%}, {self.confidence:.0%} intervals ({self.method}), weighting {self.weighting} "
+            f"(post-strata of at least {self.min_cell_size}), "
+            f"flagged responses {'excluded' if self.exclude_flagged else 'included'}, "
+            f"reliability: n >= {self.min_respondents}, n_eff >= {self.min_effective:g}, "
+            f"width <= {self.max_width:.0%}, relative width <= {relative} [{self.source}]"
         )
 
     def as_dict(self) -> dict:
@@ -46,7 +68,17 @@ def settings_for(period: str) -> Settings:
     if row is None:
         return Settings()
     return Settings(
-        row.target, row.confidence, row.method, row.weighting, row.exclude_flagged, f"{row.period} v{row.version}"
+        row.target,
+        row.confidence,
+        row.method,
+        row.weighting,
+        row.exclude_flagged,
+        f"{row.period} v{row.version}",
+        min_respondents=row.min_respondents,
+        min_effective=row.min_effective,
+        max_width=row.max_width,
+        max_relative_width=row.max_relative_width,
+        min_cell_size=row.min_cell_size,
     )
 
 
@@ -60,6 +92,11 @@ def save_settings(
     weighting: str,
     exclude_flagged: bool = True,
     note: str | None = None,
+    min_respondents: int = Settings.min_respondents,
+    min_effective: float = Settings.min_effective,
+    max_width: float = Settings.max_width,
+    max_relative_width: float | None = Settings.max_relative_width,
+    min_cell_size: int = Settings.min_cell_size,
 ) -> ScoringSettings:
     """Store a new version of the settings for ``period`` (``None`` = every period). Flushes and audits."""
     code = EVERY_PERIOD if period in (None, "", EVERY_PERIOD) else parse_period(period).code
@@ -71,6 +108,9 @@ def save_settings(
         raise ValueError(f"Unknown interval method '{method}': choose one of {', '.join(METHODS)}.")
     if weighting not in WEIGHTINGS:
         raise ValueError(f"Unknown weighting '{weighting}': choose one of {', '.join(WEIGHTINGS)}.")
+    scoring.ReliabilityRules(min_respondents, min_effective, max_width, max_relative_width)  # says what is wrong
+    if int(min_cell_size) != min_cell_size or min_cell_size < 1:
+        raise ValueError(f"The least post-stratum size must be a whole number of at least 1, not {min_cell_size}.")
     version = (
         db.session.scalar(select(func.max(ScoringSettings.version)).where(ScoringSettings.period == code)) or 0
     ) + 1
@@ -82,6 +122,11 @@ def save_settings(
         method=method,
         weighting=weighting,
         exclude_flagged=exclude_flagged,
+        min_respondents=int(min_respondents),
+        min_effective=float(min_effective),
+        max_width=float(max_width),
+        max_relative_width=None if max_relative_width is None else float(max_relative_width),
+        min_cell_size=int(min_cell_size),
         note=note,
         created_by_id=getattr(actor, "id", None),
     )
@@ -99,5 +144,10 @@ def save_settings(
         method=method,
         weighting=weighting,
         exclude_flagged=exclude_flagged,
+        min_respondents=int(min_respondents),
+        min_effective=float(min_effective),
+        max_width=float(max_width),
+        max_relative_width=max_relative_width,
+        min_cell_size=int(min_cell_size),
     )
     return row
