@@ -68,6 +68,11 @@ class Comparisons:
         testable).
     lower, upper : numpy.ndarray
         Marginal confidence interval for the difference at ``level`` (not adjusted for multiplicity).
+    adjusted_lower, adjusted_upper : numpy.ndarray
+        Interval adjusted as the decision is: at level :math:`1 - \\alpha/k`, with :math:`k = \\min(m,
+        \\tilde p/p)` the comparison's effective multiplicity (:math:`\\tilde p` its adjusted p-value, :math:`m`
+        the testable comparisons). It excludes 0 exactly when the decision says "higher" or "lower"; with
+        ``adjust="none"`` it is the marginal interval. Print these beside adjusted decisions.
     testable : numpy.ndarray of bool
         Whether both estimates exist and the difference has a positive variance.
     decision : numpy.ndarray of str
@@ -91,6 +96,8 @@ class Comparisons:
     p_adjusted: NDArray[np.float64]
     lower: NDArray[np.float64]
     upper: NDArray[np.float64]
+    adjusted_lower: NDArray[np.float64]
+    adjusted_upper: NDArray[np.float64]
     testable: NDArray[np.bool_]
     decision: NDArray[np.str_]
     adjust: str
@@ -413,6 +420,7 @@ def _build(
     se = np.where(np.isfinite(diff), np.sqrt(np.where(var_diff >= 0, var_diff, np.nan)), np.nan)
     statistic, p_value, lower, upper = _t_inference(diff, se, df, level, testable)
     p_adjusted = adjust_pvalues(p_value, adjust)
+    adjusted_lower, adjusted_upper = _adjusted_interval(diff, se, df, level, testable, p_value, p_adjusted)
     significant = testable & (p_adjusted <= 1.0 - level)
     decision = np.where(
         ~testable, NOT_TESTABLE, np.where(significant, np.where(diff > 0, HIGHER, LOWER), NO_EVIDENCE)
@@ -430,11 +438,41 @@ def _build(
         p_adjusted=_readonly(p_adjusted),
         lower=_readonly(lower),
         upper=_readonly(upper),
+        adjusted_lower=_readonly(adjusted_lower),
+        adjusted_upper=_readonly(adjusted_upper),
         testable=_readonly(testable),
         decision=_readonly(decision.astype(str)),
         adjust=adjust,
         level=float(level),
     )
+
+
+def _adjusted_interval(
+    diff: NDArray[np.float64],
+    se: NDArray[np.float64],
+    df: NDArray[np.float64],
+    level: float,
+    testable: NDArray[np.bool_],
+    p_value: NDArray[np.float64],
+    p_adjusted: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Intervals that agree with the adjusted decisions.
+
+    Each comparison's interval is taken at level :math:`1 - \alpha/k` with :math:`\alpha = 1 -` ``level``
+    and :math:`k = \min(m, \tilde p / p)` (:math:`k = m` when :math:`p = 0`), :math:`m` the number of
+    testable comparisons. Then :math:`0 \notin` interval :math:`\iff p \le \alpha/k \iff \tilde p \le
+    \alpha`, the adjusted decision. For Bonferroni, :math:`k = m` (Bonferroni intervals); for Holm, :math:`k`
+    is the step at which the comparison is tested (Holm 1979); for Benjamini–Hochberg, :math:`k \approx m/r`
+    for rank :math:`r`, the false-coverage-rate intervals of Benjamini and Yekutieli (2005, *JASA*
+    100:71–81) in their selected-set form.
+    """
+    m = max(int(testable.sum()), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(p_value > 0, p_adjusted / p_value, m)
+    k = np.clip(np.where(testable, ratio, 1.0), 1.0, m)
+    alpha = (1.0 - level) / k
+    _, _, lower, upper = _t_inference(diff, se, df, 1.0 - alpha, testable)
+    return lower, upper
 
 
 def _labels(labels: Sequence[str] | None, k: int) -> NDArray[np.str_]:

@@ -300,3 +300,29 @@ def test_rounding_below_zero_on_the_diagonal_counts_as_zero_variance():
     assert result.se[0] == pytest.approx(0.02)
     with pytest.raises(ValueError, match="non-negative"):
         pairs([0.85, 1.0], np.array([[4e-4, 0.0], [0.0, -1e-5]]), 100, ["a", "b"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 12), st.integers(0, 2**32 - 1), st.sampled_from(["holm", "bh", "none"]))
+def test_adjusted_intervals_agree_with_the_adjusted_decisions(k, seed, adjust):
+    rng = np.random.default_rng(seed)
+    est = rng.uniform(0.7, 1.0, k)
+    var = rng.uniform(1e-5, 4e-3, k)
+    res = compare_pairs(est, var, df=rng.integers(5, 200, k).astype(float), adjust=adjust, df_per="unit")
+    excludes_zero = (res.adjusted_lower > 0) | (res.adjusted_upper < 0)
+    called = np.isin(res.decision, ["higher", "lower"])
+    np.testing.assert_array_equal(excludes_zero[res.testable], called[res.testable])
+    # adjusted intervals contain the marginal ones; with no adjustment they are the marginal ones
+    assert np.all(res.adjusted_lower[res.testable] <= res.lower[res.testable] + 1e-15)
+    assert np.all(res.adjusted_upper[res.testable] >= res.upper[res.testable] - 1e-15)
+    if adjust == "none":
+        np.testing.assert_allclose(res.adjusted_lower, res.lower)
+
+
+def test_bonferroni_width_for_the_smallest_holm_p_value():
+    # Holm tests the smallest p-value at alpha/m: its interval is the Bonferroni interval.
+    est = [0.95, 0.80, 0.90]
+    res = compare_pairs(est, [1e-4, 1e-4, 1e-4], df=np.inf, adjust="holm")
+    first = int(np.nanargmin(res.p_value))
+    half = stats.norm.ppf(1 - 0.05 / 3 / 2) * res.se[first]
+    assert res.adjusted_upper[first] - res.difference[first] == pytest.approx(half, rel=1e-9)
