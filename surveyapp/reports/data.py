@@ -154,7 +154,10 @@ def unit_view(report: ScoreReport, level: str, unit_id: int, language: str) -> U
         criteria = [
             IndexLine(c.code, names[c.code], "criterion", c.element, get(level, unit_id, c.code)) for c in q.criteria
         ]
-        ranked = sorted((line for line in criteria if line.has_estimate), key=lambda line: line.estimate.estimate)
+        ranked = sorted(
+            (line for line in criteria if line.has_estimate and line.estimate.reliable),
+            key=lambda line: line.estimate.estimate,
+        )
         lowest = {line.code for line in ranked[:WEAKEST]}
         criteria = tuple(
             IndexLine(line.code, line.label, line.kind, line.element, line.estimate, line.code in lowest)
@@ -373,6 +376,8 @@ class LevelComparison:
     #: The index compared (``overall``, an element or a criterion code, or ``satisfied`` for a rating).
     index: str
     views: tuple[UnitView, ...]
+    #: Units whose index fails the reliability rules, with the rule: listed with their n, never compared.
+    excluded: tuple[tuple[UnitView, str], ...]
     funnel: scoring.FunnelClassification | None
     curve: scoring.FunnelLimits | None
     shrinkage: scoring.Shrinkage | None
@@ -406,7 +411,8 @@ def compare_level(
     """Fair comparison of the units of ``level`` (those ``keep`` accepts) on one index (default: the headline):
     funnel plot around the target with 95% and 99.8% limits on the effective sample size, empirical-Bayes
     shrinkage with the probability of being below target, and every pairwise difference with Holm and
-    Benjamini–Hochberg adjusted p-values."""
+    Benjamini–Hochberg adjusted p-values and intervals. Only units whose index meets the reliability rules are
+    compared; the others are listed in ``excluded`` with the rule they fail."""
     index = index or ("overall" if report.kind == "sipas" else "satisfied" if report.kind == "rating" else "points")
     candidates = sorted(report.respondents.get(level, {}))
     views = tuple(
@@ -414,16 +420,20 @@ def compare_level(
         for v in (unit_view(report, level, unit_id, language) for unit_id in candidates)
         if v is not None and (keep is None or keep(v.unit))
     )
-    usable = [
-        v for v in views if (e := index_estimate(v, index)) is not None and math.isfinite(e.estimate) and e.n_eff > 0
-    ]
+    usable, excluded = [], []
+    for v in views:
+        e = index_estimate(v, index)
+        if e is not None and e.reliable:
+            usable.append(v)
+        else:
+            excluded.append((v, e.reliability if e is not None else scoring.FEW_ANSWERS))
     funnel = curve = shrinkage = holm = bh = None
     target = report.settings.target
     if index != "points" and len(usable) >= 2:
         names = [v.unit.code for v in usable]
         estimates = [index_estimate(v, index) for v in usable]
         y = np.array([e.estimate for e in estimates])
-        n = np.maximum(np.array([e.n_eff for e in estimates]), 1.0)
+        n = np.array([e.n_eff for e in estimates])
         funnel = scoring.classify_funnel(y, n, target, labels=names)
         curve = scoring.funnel_curve(max(1.0, n.min() / 1.5), n.max() * 1.5, target, adjustment="none")
         try:
@@ -431,9 +441,11 @@ def compare_level(
         except ValueError:
             shrinkage = None  # every unit at 0% or at 100%: nothing to shrink towards
         scores = report.main if index in report.main[level].names else report.extra
-        cov = scores.joint_covariance(level, index, [v.unit.id for v in usable])
-        df = np.maximum(np.array([e.df for e in estimates], dtype=float), 1.0)  # one respondent: df 0 → 1
+        cov = np.array(scores.joint_covariance(level, index, [v.unit.id for v in usable]))
+        # The variances behind the comparisons are floored as the units' own intervals are.
+        np.fill_diagonal(cov, np.maximum(np.diag(cov), np.array([e.se for e in estimates]) ** 2))
+        df = np.maximum(np.array([e.df for e in estimates], dtype=float), 1.0)
         confidence = report.settings.confidence
         holm = scoring.compare_pairs(y, cov, df, names, adjust="holm", level=confidence, df_per="unit")
         bh = scoring.compare_pairs(y, cov, df, names, adjust="bh", level=confidence, df_per="unit")
-    return LevelComparison(report, level, index, views, funnel, curve, shrinkage, holm, bh)
+    return LevelComparison(report, level, index, views, tuple(excluded), funnel, curve, shrinkage, holm, bh)
