@@ -13,6 +13,7 @@ Typical use::
     result.get("district", 3, "overall")
 """
 
+from scoring._collapse import MIN_CELL_COUNT, CollapsedCells, collapse_cells
 from scoring._compare import (
     HIGHER,
     LOWER,
@@ -88,6 +89,7 @@ __all__ = [
     "LONELY_POLICIES",
     "LOWER",
     "METHODS",
+    "MIN_CELL_COUNT",
     "MIN_PRIOR_SIZE",
     "NCHS_RULES",
     "NOT_TESTABLE",
@@ -102,6 +104,7 @@ __all__ = [
     "AdjustMethod",
     "BetaBinomialFit",
     "Calibration",
+    "CollapsedCells",
     "Comparisons",
     "Design",
     "Estimate",
@@ -125,6 +128,7 @@ __all__ = [
     "beta_binomial_shrinkage",
     "classify_funnel",
     "clopper_pearson",
+    "collapse_cells",
     "compare_pairs",
     "compare_to_reference",
     "compare_to_value",

@@ -11,6 +11,7 @@ MODULES = [
     "scoring",
     "scoring._spec",
     "scoring._weights",
+    "scoring._collapse",
     "scoring._intervals",
     "scoring._design",
     "scoring._score",
