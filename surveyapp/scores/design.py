@@ -8,10 +8,15 @@ Strata are agencies: each agency's kiosk respondents are treated as a sample of 
 ``base``
     :math:`w_i = N_a / n_a`, the agency's case files in the period over its respondents.
 ``poststratify``
-    Post-stratified to agency × field of procedure case volumes. A cell without respondents cannot be
-    represented: its volume is spread over the agency's other cells in proportion to their volumes; a cell
-    with respondents but no known volume (field unknown, or no volume for it) keeps the share of the agency
-    that its respondents have in the agency's sample.
+    Post-stratified to agency × field of procedure case volumes. A cell with respondents but no known volume
+    (field unknown, or no volume for it) keeps the share of the agency that its respondents have in the
+    agency's sample. Sparse cells are then collapsed within their agency before calibrating
+    (:func:`scoring.collapse_cells`): a field with fewer than ``min_cell_size`` respondents (20 by default,
+    the scoring settings say) joins the agency's other sparse fields, and cells without respondents bring
+    their volume with them; a pool still too small joins the agency's smallest full field, and an agency
+    without any full field is one cell, its total. A cell of one respondent would otherwise leave that
+    respondent a calibration residual of zero, and a unit made of such cells a variance near zero (Kalton
+    and Flores-Cervantes 2003, *J Off Stat* 19:81–97). What was merged is recorded with the scores.
 ``rake``
     Raked to two margins: agencies (their volumes) and fields (the volumes of each field, over the agencies
     that have respondents, rescaled to the same total). Every respondent needs a known field.
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import select
 
-from scoring import Design, base_weights, poststratify, rake
+from scoring import Design, base_weights, collapse_cells, poststratify, rake
 from surveyapp.db import db
 from surveyapp.organisation.models import Agency, Field, ServiceVolume
 from surveyapp.periods import Period, parse_period
@@ -36,10 +41,25 @@ class WeightingError(ValueError):
 
 
 @dataclass(frozen=True)
+class MergedCell:
+    """Fields of procedure of one agency that were post-stratified together."""
+
+    agency_id: int
+    #: Field ids merged (−1 = field unknown).
+    fields: tuple[int, ...]
+    respondents: int
+    #: The agency had no field with enough respondents: the cell is the agency total.
+    whole_agency: bool
+
+
+@dataclass(frozen=True)
 class WeightedDesign:
     design: Design
     #: One sentence on how respondents were weighted, for reports.
     note: str
+    #: Post-strata collapsed before calibrating, and the least cell size of the rule.
+    merged: tuple[MergedCell, ...] = ()
+    min_cell_size: int | None = None
 
 
 def volumes(period: Period) -> dict[tuple[int, int], float]:
@@ -71,7 +91,9 @@ def _volume_rows(code: str) -> dict[tuple[int, int], float]:
     return {(agency, field): float(cases) for agency, field, cases in rows}
 
 
-def build_design(agency: np.ndarray, field: np.ndarray, weighting: str, period: Period) -> WeightedDesign:
+def build_design(
+    agency: np.ndarray, field: np.ndarray, weighting: str, period: Period, min_cell_size: int = 20
+) -> WeightedDesign:
     """The design for respondents with these agency and field ids (``field`` −1 = unknown)."""
     agencies, strata = np.unique(agency, return_inverse=True)
     if weighting == "none" or len(agency) == 0:
@@ -96,31 +118,50 @@ def build_design(agency: np.ndarray, field: np.ndarray, weighting: str, period: 
             "Weighted to each agency's case files in the period (N/n per agency).",
         )
     if weighting == "poststratify":
-        return _poststratified(agencies, strata, field, known, population)
+        return _poststratified(agencies, strata, field, known, population, min_cell_size)
     if weighting == "rake":
         return _raked(agencies, strata, field, known, population)
     raise WeightingError(f"Unknown weighting '{weighting}'.")
 
 
-def _poststratified(agencies, strata, field, known, population) -> WeightedDesign:
+def _poststratified(agencies, strata, field, known, population, min_cell_size) -> WeightedDesign:
     fields, field_index = np.unique(field, return_inverse=True)
-    cells = strata * len(fields) + field_index
-    counts = np.bincount(cells, minlength=len(agencies) * len(fields)).reshape(len(agencies), len(fields))
+    n_fields = len(fields)
+    cells = strata * n_fields + field_index
+    counts = np.bincount(cells, minlength=len(agencies) * n_fields).reshape(len(agencies), n_fields)
     totals = np.zeros_like(counts, dtype=float)
     for a, agency_id in enumerate(agencies):
-        present = counts[a] > 0
         volume = np.array([known.get((int(agency_id), int(f)), 0.0) if f >= 0 else 0.0 for f in fields])
-        without = present & (volume <= 0)
+        without = (counts[a] > 0) & (volume <= 0)
         sample_share = counts[a] / counts[a].sum()
         kept = sample_share[without].sum()  # cells with respondents and no known volume keep their share
         totals[a, without] = population[a] * sample_share[without]
-        with_volume = present & (volume > 0)
+        with_volume = volume > 0
         if with_volume.any():
             totals[a, with_volume] = population[a] * (1 - kept) * volume[with_volume] / volume[with_volume].sum()
-    calibration = poststratify(cells, totals.ravel())
+    collapsed = collapse_cells(cells, np.repeat(np.arange(len(agencies)), n_fields), totals.ravel(), min_cell_size)
+    calibration = poststratify(collapsed.cell, collapsed.total)
+    cells_of_agency = np.bincount(collapsed.parent, minlength=len(agencies))
+    merged = []
+    for r in np.flatnonzero(collapsed.merged | collapsed.sparse):
+        a = int(collapsed.parent[r])
+        present = [int(c) % n_fields for c in collapsed.members[r] if counts[a, int(c) % n_fields] > 0]
+        if len(present) < 2 and not collapsed.sparse[r]:
+            continue  # a full field that only took the volume of fields without respondents
+        merged.append(
+            MergedCell(
+                agency_id=int(agencies[a]),
+                fields=tuple(int(fields[f]) for f in present),
+                respondents=int(collapsed.counts[r]),
+                whole_agency=bool(cells_of_agency[a] == 1),
+            )
+        )
     return WeightedDesign(
         Design(strata=strata, calibration=calibration),
-        "Post-stratified to case files per agency × field of procedure in the period.",
+        f"Post-stratified to case files per agency × field of procedure in the period; fields with fewer than "
+        f"{min_cell_size} respondents merged within their agency ({len(merged)} merged cells).",
+        tuple(merged),
+        min_cell_size,
     )
 
 

@@ -28,7 +28,7 @@ from surveyapp.questionnaires.definition import Question, Questionnaire
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import STATUSES, Response
 from surveyapp.scores.data import ResponseArrays, load_responses
-from surveyapp.scores.design import build_design
+from surveyapp.scores.design import MergedCell, build_design
 from surveyapp.scores.settings import Settings, settings_for
 
 OK = STATUSES.index("ok")
@@ -82,6 +82,8 @@ class ScoreReport:
     #: The scored responses and their domain codes, for further counts (e.g. "what should improve").
     arrays: ResponseArrays | None = field(default=None, repr=False)
     domains: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: Post-strata collapsed before calibrating (fields merged within an agency), for the methods appendix.
+    merged_cells: tuple[MergedCell, ...] = ()
     #: Results derived from this report (comparisons, charts), kept as long as the report is.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -167,7 +169,7 @@ def compute_scores(
     domains = {level: codes[keep] for level, codes in domains.items()}
     respondents = {level: _counts(codes) for level, codes in domains.items()}
     try:
-        weighted = build_design(arrays.agency, arrays.field, settings.weighting, period)
+        weighted = build_design(arrays.agency, arrays.field, settings.weighting, period, settings.min_cell_size)
     except ValueError as exc:
         raise ScoringError(str(exc)) from exc
     main = extra = None
@@ -194,6 +196,7 @@ def compute_scores(
         left_out_by_unit=left_out_by_unit,
         arrays=arrays,
         domains=domains,
+        merged_cells=weighted.merged,
     )
 
 
