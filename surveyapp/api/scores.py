@@ -12,9 +12,11 @@ exist). Errors are JSON ``{"error": ..., "message": ..., "where": ...}`` with a 
     200: ``{"period", "instrument", "versions", "settings", "weighting", "responses", "left_out_flagged",
     "field", "computed_at", "notes", "level", "scope", "units": [Unit]}`` where ``Unit`` is ``{"code",
     "name", "name_en", "respondents", "indices": {name: Estimate}}`` and ``Estimate`` is ``{"estimate", "se",
-    "lower", "upper", "n", "n_eff", "deff", "df", "p_value", "decision", "reason"}`` (shares in [0, 1]; ``null``
-    where there is no value; ``decision`` is ``met``, ``not_met``, ``inconclusive``, ``no_estimate`` or ``""``
-    for indices without a target).
+    "lower", "upper", "n", "n_eff", "deff", "df", "p_value", "decision", "reliability", "reason", "se_raw",
+    "n_eff_raw", "deff_raw"}`` (shares in [0, 1]; ``null`` where there is no value; ``decision`` is ``met``,
+    ``not_met``, ``inconclusive``, ``insufficient`` (the index fails the reliability rules: no verdict),
+    ``no_estimate`` or ``""`` for indices without a target; ``reliability`` names the rule an index fails; the
+    ``*_raw`` figures are R's linearisation quantities without the design-effect floor).
     400 bad period or level · 401 not signed in · 403 no ``view_scores`` · 422 scores cannot be computed.
 
 ``GET /api/v1/scores/{kind}/{code}``
