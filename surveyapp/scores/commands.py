@@ -69,14 +69,30 @@ def scores_command(period, level, instrument, output, field_code, weighting, inc
 @click.option("--method", type=click.Choice(METHODS))
 @click.option("--weighting", type=click.Choice(WEIGHTINGS))
 @click.option("--include-flagged/--exclude-flagged", default=None)
+@click.option("--min-respondents", type=click.IntRange(min=1), help="Least answers behind a verdict (default 30).")
+@click.option("--min-effective", type=click.FloatRange(min=0), help="Least effective sample size (default 30).")
+@click.option("--max-width", type=click.FloatRange(0, 1, min_open=True), help="Widest interval (default 0.30).")
+@click.option(
+    "--max-relative-width",
+    type=click.FloatRange(min=0),
+    help="Widest interval over min(p, 1 - p) (default 1.30; 0 = no such rule).",
+)
+@click.option("--min-cell-size", type=click.IntRange(min=1), help="Least respondents in a post-stratum (default 20).")
 @click.option("--note")
 @with_appcontext
-def settings_command(period, target, confidence, method, weighting, include_flagged, note) -> None:
+def settings_command(period, target, confidence, method, weighting, include_flagged, note, **rules) -> None:
     """Show the settings in force for a period, or save a new version when any value is given."""
     current = settings_for(parse_period(period).code if period else "*")
-    if all(v is None for v in (target, confidence, method, weighting, include_flagged)):
+    if all(v is None for v in (target, confidence, method, weighting, include_flagged, *rules.values())):
         click.echo(current.describe())
         return
+    if rules["max_relative_width"] == 0:
+        rules["max_relative_width"] = None
+    elif rules["max_relative_width"] is None:
+        rules["max_relative_width"] = current.max_relative_width
+    for name, value in rules.items():
+        if value is None and name != "max_relative_width":
+            rules[name] = getattr(current, name)
     try:
         row = save_settings(
             period,
@@ -87,6 +103,7 @@ def settings_command(period, target, confidence, method, weighting, include_flag
             weighting=weighting or current.weighting,
             exclude_flagged=current.exclude_flagged if include_flagged is None else not include_flagged,
             note=note,
+            **rules,
         )
     except ValueError as exc:
         db.session.rollback()

@@ -30,7 +30,7 @@ class ScoringSettings(db.Model):
         CheckConstraint(f"weighting IN {WEIGHTINGS!r}", name="weighting_known"),
         CheckConstraint(f"method IN {METHODS!r}", name="method_known"),
         CheckConstraint("min_respondents >= 1 AND min_cell_size >= 1", name="minimums_positive"),
-        CheckConstraint("max_width > 0 AND max_width <= 1", name="max_width_in_range"),
+        CheckConstraint("max_width > 0 AND max_width <= 1 AND max_relative_width >= 0", name="max_width_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,11 +50,11 @@ class ScoringSettings(db.Model):
     exclude_flagged: Mapped[bool] = mapped_column(default=True)
     #: Reliability rules (NCHS presentation standards): an index with fewer answers than this, a smaller
     #: effective sample size, a wider interval (as a proportion) or a wider interval relative to
-    #: min(p, 1 − p) gets no decision, rank or funnel position. ``max_relative_width`` empty = no such rule.
+    #: min(p, 1 − p) gets no decision, rank or funnel position. ``max_relative_width`` 0 = no such rule.
     min_respondents: Mapped[int] = mapped_column(default=30, server_default="30")
     min_effective: Mapped[float] = mapped_column(default=30.0, server_default="30")
     max_width: Mapped[float] = mapped_column(default=0.30, server_default="0.3")
-    max_relative_width: Mapped[float | None] = mapped_column(default=1.30, server_default="1.3")
+    max_relative_width: Mapped[float] = mapped_column(default=1.30, server_default="1.3")
     #: Post-strata with fewer respondents are collapsed (fields within an agency, then the agency total).
     min_cell_size: Mapped[int] = mapped_column(default=20, server_default="20")
     note: Mapped[str | None] = mapped_column(Text)

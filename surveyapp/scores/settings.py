@@ -77,7 +77,7 @@ def settings_for(period: str) -> Settings:
         min_respondents=row.min_respondents,
         min_effective=row.min_effective,
         max_width=row.max_width,
-        max_relative_width=row.max_relative_width,
+        max_relative_width=row.max_relative_width or None,
         min_cell_size=row.min_cell_size,
     )
 
@@ -108,6 +108,7 @@ def save_settings(
         raise ValueError(f"Unknown interval method '{method}': choose one of {', '.join(METHODS)}.")
     if weighting not in WEIGHTINGS:
         raise ValueError(f"Unknown weighting '{weighting}': choose one of {', '.join(WEIGHTINGS)}.")
+    max_relative_width = max_relative_width or None  # 0 or None: no relative-width rule
     scoring.ReliabilityRules(min_respondents, min_effective, max_width, max_relative_width)  # says what is wrong
     if int(min_cell_size) != min_cell_size or min_cell_size < 1:
         raise ValueError(f"The least post-stratum size must be a whole number of at least 1, not {min_cell_size}.")
@@ -125,7 +126,7 @@ def save_settings(
         min_respondents=int(min_respondents),
         min_effective=float(min_effective),
         max_width=float(max_width),
-        max_relative_width=None if max_relative_width is None else float(max_relative_width),
+        max_relative_width=float(max_relative_width or 0.0),
         min_cell_size=int(min_cell_size),
         note=note,
         created_by_id=getattr(actor, "id", None),

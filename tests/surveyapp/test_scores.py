@@ -261,7 +261,10 @@ def test_cli_prints_scores_with_their_settings(loaded_app, scored):
     assert data["settings"]["target"] == 0.9 and data["versions"] == ["sipas v1"]
     assert {u["code"] for u in data["units"]} == {"ubnd-moc-chau", "ubnd-nt-moc-chau", "so-tu-phap", "ubnd-mai-son"}
     unit = next(u for u in data["units"] if u["code"] == "so-tu-phap")
-    assert unit["indices"]["overall"]["decision"] in ("met", "not_met", "inconclusive")
+    # 14 respondents: no verdict, and the reason
+    assert unit["respondents"] == 14
+    assert unit["indices"]["overall"]["decision"] == "insufficient"
+    assert unit["indices"]["overall"]["reliability"] == "few_answers"
     as_csv = runner.invoke(
         args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "csv", "--weighting", "none"]
     )
@@ -327,3 +330,23 @@ def test_office_sets_a_period_target_on_the_web(loaded_app):
         assert (current.target, current.confidence, current.method, current.weighting) == (0.925, 0.9, "wilson", "base")
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "settings_changed"))
         assert entry.actor == ACCOUNTS["office"].email and entry.details["target_share"] == 0.925
+
+
+def test_reliability_rules_are_scoring_settings(loaded_app, scored):
+    runner = loaded_app.test_cli_runner()
+    with loaded_app.app_context():
+        report = compute_scores(PERIOD, settings=Settings(weighting="none"))
+        province = report.level_rows("province")[0]["estimates"]["overall"]
+    assert province.n == 70 and province.reliable and province.decision in ("met", "not_met", "inconclusive")
+    saved = runner.invoke(
+        args=["scoring-settings", "--period", "2026-Q3", "--weighting", "none", "--min-respondents", "100"]
+    )
+    assert saved.exit_code == 0 and "n >= 100" in saved.output, saved.output
+    as_json = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "province", "--format", "json"])
+    overall = json.loads(as_json.output)["units"][0]["indices"]["overall"]
+    assert overall["decision"] == "insufficient" and overall["reliability"] == "few_answers"
+    assert overall["n_eff"] <= overall["n"] == 70
+    refused = runner.invoke(args=["scoring-settings", "--max-width", "1.5"])
+    assert refused.exit_code == 2 and "max-width" in refused.output
+    off = runner.invoke(args=["scoring-settings", "--period", "2026-Q3", "--max-relative-width", "0"])
+    assert off.exit_code == 0 and "relative width <= off" in off.output and "n >= 100" in off.output

@@ -19,14 +19,14 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('scoring_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('min_respondents', sa.Integer(), server_default='30', nullable=False))
-        batch_op.add_column(sa.Column('min_effective', sa.Float(), server_default='30', nullable=False))
-        batch_op.add_column(sa.Column('max_width', sa.Float(), server_default='0.3', nullable=False))
-        batch_op.add_column(sa.Column('max_relative_width', sa.Float(), server_default='1.3', nullable=True))
+        batch_op.add_column(sa.Column('min_effective', sa.Double(), server_default='30', nullable=False))
+        batch_op.add_column(sa.Column('max_width', sa.Double(), server_default='0.3', nullable=False))
+        batch_op.add_column(sa.Column('max_relative_width', sa.Double(), server_default='1.3', nullable=False))
         batch_op.add_column(sa.Column('min_cell_size', sa.Integer(), server_default='20', nullable=False))
         batch_op.create_check_constraint(
             op.f('ck_scoring_settings_minimums_positive'), 'min_respondents >= 1 AND min_cell_size >= 1'
         )
-        batch_op.create_check_constraint(op.f('ck_scoring_settings_max_width_in_range'), 'max_width > 0 AND max_width <= 1')
+        batch_op.create_check_constraint(op.f('ck_scoring_settings_max_width_in_range'), 'max_width > 0 AND max_width <= 1 AND max_relative_width >= 0')
 
 
 def downgrade():
