@@ -125,9 +125,12 @@ def build_design(
 
 
 def _poststratified(agencies, strata, field, known, population, min_cell_size) -> WeightedDesign:
-    fields, field_index = np.unique(field, return_inverse=True)
+    # Every field an agency has respondents or volume in, so that an agency's cells (and so its weights) are the
+    # same whichever other agencies are scored with it.
+    ids = {int(a) for a in agencies}
+    fields = np.unique(np.concatenate([field, [f for (a, f) in known if a in ids]]).astype(np.int64))
     n_fields = len(fields)
-    cells = strata * n_fields + field_index
+    cells = strata * n_fields + np.searchsorted(fields, field)
     counts = np.bincount(cells, minlength=len(agencies) * n_fields).reshape(len(agencies), n_fields)
     totals = np.zeros_like(counts, dtype=float)
     for a, agency_id in enumerate(agencies):
