@@ -469,9 +469,10 @@ def _srs_variance(
     variance of the respondents' own scores over :math:`n`; nan where :math:`n < 2`.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        spread = np.einsum("djk,dkl,djl->dj", unweighted, count_cross, unweighted)
+        spread = ((unweighted @ count_cross) * unweighted).sum(axis=2)
         # As for the design variance: what is zero in exact arithmetic must not come out as rounding noise.
-        gross = np.einsum("djk,dkl,djl->dj", np.abs(unweighted), count_cross, np.abs(unweighted))
+        size = np.abs(unweighted)
+        gross = ((size @ count_cross) * size).sum(axis=2)
         spread = np.where(spread <= 1e-10 * gross, 0.0, spread)
         v_srs = np.where(n > 1, spread * n / (n - 1.0), np.nan)
         shares = estimate[:, :n_shares]
