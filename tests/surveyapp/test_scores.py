@@ -308,6 +308,9 @@ def test_office_sets_a_period_target_on_the_web(loaded_app):
             "method": "wilson",
             "weighting": "base",
             "note": "Mục tiêu năm 2026",
+            "min_respondents": "50",
+            "max_width": "25",
+            "max_relative_width": "0",
         },
     )
     assert saved.status_code == 302
@@ -328,6 +331,8 @@ def test_office_sets_a_period_target_on_the_web(loaded_app):
     with loaded_app.app_context():
         current = settings_for("2026-Q3")
         assert (current.target, current.confidence, current.method, current.weighting) == (0.925, 0.9, "wilson", "base")
+        assert (current.min_respondents, current.max_width, current.max_relative_width) == (50, 0.25, None)
+        assert (current.min_effective, current.min_cell_size) == (30, 20)  # left empty: kept
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "settings_changed"))
         assert entry.actor == ACCOUNTS["office"].email and entry.details["target_share"] == 0.925
 
