@@ -133,3 +133,29 @@ def test_runs_as_a_module(responses):
                            "agency"], capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("level,unit,index,estimate")
+
+
+def test_reliability_and_raw_columns(responses, capsys):
+    path = responses[0]
+    code, out, _ = run(capsys, path, "--questionnaire", SIPAS, "--unit", "agency", "--unit", "district")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {"reliability", "se_raw", "n_eff_raw", "deff_raw"} <= set(rows[0])
+    for row in rows:
+        assert float(row["n_eff"]) <= float(row["n"]) * (1 + 1e-9)
+        assert float(row["se"]) >= float(row["se_raw"]) * (1 - 1e-9)
+        if row["decision"] == "insufficient":
+            assert row["reliability"]
+        else:
+            assert row["reliability"] == "" and row["decision"] in ("met", "not_met", "inconclusive")
+    # about 40 respondents per agency, 80 per district: only agencies' indices fail
+    failing = {lv: sum(bool(r["reliability"]) for r in rows if r["level"] == lv) for lv in ("agency", "district")}
+    assert failing["agency"] > 20 and failing["district"] == 0, failing
+    code, loose, _ = run(capsys, path, "--questionnaire", SIPAS, "--unit", "agency", "--no-rules", "--raw")
+    assert code == 0
+    loose_rows = list(csv.DictReader(io.StringIO(loose)))
+    assert all(r["reliability"] == "" and r["decision"] != "insufficient" for r in loose_rows)
+    assert all(r["se"] == r["se_raw"] for r in loose_rows if r["se"])
+    code, strict, _ = run(capsys, path, "--questionnaire", SIPAS, "--unit", "district", "--min-n", "1000")
+    assert code == 0
+    assert all(r["reliability"] == "few_answers" for r in csv.DictReader(io.StringIO(strict)))
