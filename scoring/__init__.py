@@ -64,7 +64,7 @@ from scoring._reliability import (
     ReliabilityRules,
     reliability,
 )
-from scoring._score import NCHS_RULES, Estimate, LevelScores, Scores, means, proportions, score
+from scoring._score import ESTIMATE_FIELDS, NCHS_RULES, Estimate, LevelScores, Scores, means, proportions, score
 from scoring._shrinkage import (
     MIN_PRIOR_SIZE,
     BetaBinomialFit,
@@ -81,6 +81,7 @@ __all__ = [
     "ABOVE",
     "BELOW",
     "DECREASE",
+    "ESTIMATE_FIELDS",
     "FEW_ANSWERS",
     "HIGHER",
     "INCREASE",

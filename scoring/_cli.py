@@ -35,29 +35,11 @@ import numpy as np
 
 from scoring._design import Design
 from scoring._reliability import ReliabilityRules
-from scoring._score import score
+from scoring._score import ESTIMATE_FIELDS, score
 from scoring._spec import IndexSpec
 from scoring._weights import base_weights, poststratify, rake
 
-#: Output columns: the figures behind intervals and decisions (floored variance, reliability rules), then the
-#: raw linearisation quantities that reproduce R's survey package.
-FIELDS = (
-    "estimate",
-    "se",
-    "lower",
-    "upper",
-    "n",
-    "n_eff",
-    "deff",
-    "df",
-    "p_value",
-    "decision",
-    "reliability",
-    "reason",
-    "se_raw",
-    "n_eff_raw",
-    "deff_raw",
-)
+FIELDS = ESTIMATE_FIELDS
 
 
 class InputError(ValueError):

@@ -32,6 +32,27 @@ DEFAULT_LEVEL = "all"
 NCHS_RULES = ReliabilityRules()
 
 
+#: The figures of an estimate, in the order tables print them: those behind intervals and decisions (floored
+#: variance, reliability rules), then the raw linearisation figures that reproduce R's ``survey`` package.
+ESTIMATE_FIELDS = (
+    "estimate",
+    "se",
+    "lower",
+    "upper",
+    "n",
+    "n_eff",
+    "deff",
+    "df",
+    "p_value",
+    "decision",
+    "reliability",
+    "reason",
+    "se_raw",
+    "n_eff_raw",
+    "deff_raw",
+)
+
+
 @dataclass(frozen=True)
 class Estimate:
     """One estimate of one domain (see :class:`LevelScores` for the meaning of each field)."""

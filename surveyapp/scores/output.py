@@ -8,29 +8,13 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+import scoring
 from surveyapp.scores.service import ScoreReport, Unit
 
-#: Every figure of an estimate. ``se``, ``lower``, ``upper``, ``n_eff`` (= n / deff, never above n), ``deff``
-#: (at least 1), ``p_value`` and ``decision`` rest on the floored variance and the reliability rules; the
-#: ``*_raw`` columns are the linearisation quantities as R's survey package computes them. ``reliability`` is
-#: empty when the index meets the rules, else the first rule it fails (then ``decision`` is ``insufficient``).
-ESTIMATE_FIELDS = (
-    "estimate",
-    "se",
-    "lower",
-    "upper",
-    "n",
-    "n_eff",
-    "deff",
-    "df",
-    "p_value",
-    "decision",
-    "reliability",
-    "reason",
-    "se_raw",
-    "n_eff_raw",
-    "deff_raw",
-)
+#: Every figure of an estimate (see :data:`scoring.ESTIMATE_FIELDS`): ``se``, ``lower``, ``upper``, ``n_eff``
+#: (= n / deff, never above n), ``deff`` (at least 1), ``p_value`` and ``decision`` rest on the floored variance
+#: and the reliability rules; the ``*_raw`` columns are R's linearisation figures.
+ESTIMATE_FIELDS = scoring.ESTIMATE_FIELDS
 
 
 def _number(value: Any) -> Any:
