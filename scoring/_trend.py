@@ -2,7 +2,9 @@
 
 Each period's estimate comes with its variance (periods are usually separate samples, hence independent; a
 covariance matrix is accepted for overlapping samples). Periods without an estimate (``nan``) are left out;
-with fewer than two usable periods the result says "no trend" explicitly instead of inventing one.
+with fewer than two usable periods the result says "no trend" explicitly instead of inventing one. A compared
+period without degrees of freedom (as many responses as strata, e.g. a single response) gives a change that
+says "not enough responses" (:data:`INSUFFICIENT`) instead of a test.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from scoring._compare import (
 __all__ = [
     "DECREASE",
     "INCREASE",
+    "INSUFFICIENT",
     "NOT_TESTABLE",
     "NO_CHANGE",
     "LinearTrend",
@@ -42,6 +45,8 @@ INCREASE = "increase"
 DECREASE = "decrease"
 NO_CHANGE = "no evidence of a change"
 NOT_TESTABLE = "not testable"
+#: A compared period has no degrees of freedom: too few responses to say anything about a change.
+INSUFFICIENT = "insufficient"
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,11 @@ class PeriodChange:
         Standard error, degrees of freedom, t statistic, two-sided p-value and confidence interval of the
         difference (``nan`` when not testable).
     testable : bool
-        Whether both estimates exist and the difference has a positive variance.
+        Whether both estimates exist, both periods have degrees of freedom and the difference has a positive
+        variance.
     direction : str
-        "increase", "decrease", "no evidence of a change" (at ``1 − level``) or "not testable".
+        "increase", "decrease", "no evidence of a change" (at ``1 − level``), "insufficient" (a compared
+        period has no degrees of freedom: not enough responses) or "not testable".
     status : str
         A sentence saying what was done, or why nothing could be.
     level : float
@@ -84,6 +91,11 @@ class PeriodChange:
     direction: str
     status: str
     level: float
+
+    @property
+    def insufficient(self) -> bool:
+        """Whether a compared period has too few responses (no degrees of freedom) to test the change."""
+        return self.direction == INSUFFICIENT
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,8 @@ def period_change(
         Variances of the estimates (independent periods) or their covariance matrix.
     df : float or array_like, shape (K,)
         Degrees of freedom: one number, used for the test as given, or one per period, combined by
-        Welch–Satterthwaite; ``inf`` for a normal reference.
+        Welch–Satterthwaite; ``inf`` for a normal reference, ``nan`` when unknown. ``0`` marks a period
+        with no degrees of freedom (as many responses as strata, e.g. one response in one stratum).
     periods : sequence of str, optional
         Period labels (e.g. ``"2025"``, ``"2026-Q1"``); by default ``"0"``, ``"1"``, ...
     between : (period, period), optional
@@ -172,7 +185,15 @@ def period_change(
     Returns
     -------
     PeriodChange
-        The difference ``to − from`` with its inference, or a "not testable" result saying why.
+        The difference ``to − from`` with its inference; an "insufficient" result (:data:`INSUFFICIENT`)
+        when a compared period has no degrees of freedom; or a "not testable" result saying why.
+
+    Raises
+    ------
+    ValueError
+        For estimates, variances and df that do not match, a covariance matrix that is not one, negative
+        degrees of freedom (a count of responses minus strata is never negative), a bad ``between`` or
+        ``level``.
 
     Notes
     -----
@@ -182,13 +203,25 @@ def period_change(
         t = d/\sqrt{\widehat V(d)},\quad
         \nu = \frac{(V_s + V_t)^2}{V_s^2/\nu_s + V_t^2/\nu_t}\ \text{(per-period df)}.
 
-    :math:`C_{st} = 0` for independent samples. A missing estimate, or a difference without variance, gives a
-    "not testable" result, never a significant change.
+    :math:`C_{st} = 0` for independent samples. The interval is :math:`d \pm t_{\nu, (1+\text{level})/2}
+    \sqrt{\widehat V(d)}` and the p-value :math:`2\,P(T_\nu > |t|)`.
+
+    Edge cases, each a result rather than an error, and never a significant change:
+
+    * fewer than two periods with an estimate, or a compared period without one: "not testable";
+    * a compared period with :math:`\nu_s = 0` or :math:`\nu_t = 0` (one response, or one per stratum):
+      its variance cannot be estimated (a linearised variance from one response per stratum is 0 by
+      construction, not a measured 0), so the change is "insufficient" — not enough responses — with the
+      difference of the estimates but ``nan`` for its SE, df, statistic, p-value and bounds. With one
+      number for ``df``, ``0`` makes every comparison "insufficient";
+    * a difference without variance (e.g. 100 % in both periods), or without usable degrees of freedom
+      (``nan``): "not testable".
 
     References
     ----------
-    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley. Satterthwaite, F. E. (1946).
-    *Biometrics Bulletin* 2:110–114.
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley (section 2.3: degrees of
+    freedom of a stratified design, :math:`n - H`; no variance is estimable from one unit per stratum).
+    Satterthwaite, F. E. (1946). *Biometrics Bulletin* 2:110–114.
 
     Examples
     --------
@@ -196,8 +229,16 @@ def period_change(
     ...                    ["2023", "2024", "2025", "2026"])
     >>> print(ch.period_from, ch.period_to, round(ch.difference, 3), round(ch.se, 4), ch.direction)
     2024 2026 0.05 0.0224 increase
+
+    A single response in the latest quarter (df 0):
+
+    >>> ch = period_change([0.88, 1.0], [3e-4, 0.0], [45, 0], ["2026-Q3", "2026-Q4"])
+    >>> print(ch.direction, round(ch.difference, 2), ch.lower, ch.testable)
+    insufficient 0.12 nan False
     """
-    est, matrix, period_df, names = _periods(estimates, cov, df, periods)
+    given_df = np.array(df, dtype=float)
+    no_df = given_df == 0  # a period without degrees of freedom; negative df are refused by _periods
+    est, matrix, period_df, names = _periods(estimates, cov, np.where(no_df, np.nan, given_df), periods)
     _check_level(level)
     usable = np.flatnonzero(~np.isnan(est))
     if between is None:
@@ -210,6 +251,9 @@ def period_change(
         first, second = (_unit_index(period, names) for period in between)
         if first == second:
             raise ValueError("A period cannot be compared with itself.")
+    short = [i for i in (first, second) if np.broadcast_to(no_df, est.shape)[i]]
+    if short and np.isfinite(est[[first, second]]).all():
+        return _insufficient(names, est, first, second, short, level)
     var_s, var_t = matrix[first, first], matrix[second, second]
     var_d = var_s + var_t - 2.0 * matrix[first, second]
     pair_df = _combined_df(np.array([var_s, var_t]), df, period_df[[first, second]])
@@ -423,6 +467,31 @@ def _no_change(
         testable=False,
         direction=NOT_TESTABLE,
         status=status,
+        level=float(level),
+    )
+
+
+def _insufficient(
+    names: NDArray[np.str_], est: NDArray[np.float64], first: int, second: int, short: list[int], level: float
+) -> PeriodChange:
+    nan = float("nan")
+    periods = " and ".join(str(names[i]) for i in short)
+    verb = "has" if len(short) == 1 else "have"
+    return PeriodChange(
+        period_from=str(names[first]),
+        period_to=str(names[second]),
+        estimate_from=float(est[first]),
+        estimate_to=float(est[second]),
+        difference=float(est[second] - est[first]),
+        se=nan,
+        df=nan,
+        statistic=nan,
+        p_value=nan,
+        lower=nan,
+        upper=nan,
+        testable=False,
+        direction=INSUFFICIENT,
+        status=f"Not enough responses to test a change: {periods} {verb} no degrees of freedom.",
         level=float(level),
     )
 

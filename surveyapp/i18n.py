@@ -10,7 +10,15 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 
-from surveyapp.numbers import format_percent, format_points
+from surveyapp.numbers import (
+    format_difference,
+    format_estimate,
+    format_interval_of,
+    format_number,
+    format_percent,
+    format_points,
+    format_value,
+)
 from surveyapp.periods import LOCAL_ZONE
 
 
@@ -117,10 +125,17 @@ def weighting_label(weighting: str) -> str:
 
 
 def init_app(app) -> None:
-    """Make the formatting helpers available to every template."""
+    """Make the formatting helpers available to every template: numbers go through :mod:`surveyapp.numbers`,
+    estimates with the :class:`~surveyapp.numbers.Measure` of their index (``e.estimate|estimate(measure,
+    language)`` → ``91,2%`` or ``15,6 / 18 điểm``)."""
     app.jinja_env.filters.update(
         percent=format_percent,
         points=format_points,
+        number=format_number,
+        value=format_value,
+        estimate=format_estimate,
+        interval_of=format_interval_of,
+        difference=format_difference,
         local_name=local_name,
         language_name=language_name,
         localtime=localtime,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from surveyapp import charts
 from surveyapp.db import db
+from surveyapp.numbers import SHARE_MEASURE, Measure, shown_interval
 from surveyapp.periods import LOCAL_ZONE, Period, parse_period
 from surveyapp.reports.data import IndexLine, LevelComparison, UnitView, index_estimate
 from surveyapp.responses.models import Response
@@ -70,18 +71,28 @@ def bars(
     )
 
 
-def trend(points, language: str, target: float, confidence: float, title: str) -> Markup:
-    """Points: (period, estimate or None), oldest first."""
+def trend(
+    points,
+    language: str,
+    target: float | None,
+    confidence: float,
+    title: str,
+    measure: Measure = SHARE_MEASURE,
+) -> Markup:
+    """Points: (period, estimate or None), oldest first, on the scale of ``measure``; ``target`` None draws no
+    target line (mean points, indices without a target)."""
     trend_points = []
     for period, estimate in points:
         if estimate is None or not math.isfinite(estimate.estimate):
-            trend_points.append(charts.TrendPoint(period.code))
-        else:
-            trend_points.append(
-                charts.TrendPoint(
-                    period.code, estimate.estimate, estimate.lower, estimate.upper, max(estimate.n_eff, 1e-9)
-                )
-            )
+            trend_points.append(charts.TrendPoint(period.code, measure=measure))
+            continue
+        size = estimate.n_eff if math.isfinite(estimate.n_eff) else estimate.n
+        bounds = shown_interval(estimate, measure)
+        lower, upper = bounds if bounds is not None else (None, None)
+        value = measure.clip(estimate.estimate)
+        trend_points.append(
+            charts.TrendPoint(period.code, value, lower, upper, max(size, 1e-9), measure=measure)
+        )
     return _svg(charts.trend_chart(trend_points, language=language, target=target, level=confidence, title=title))
 
 

@@ -18,7 +18,17 @@ from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import parse_period
 from surveyapp.questionnaires.models import Instrument
-from surveyapp.reports.data import Scores, build_unit_report, compare_level, index_estimate, index_trend, labels
+from surveyapp.reports.data import (
+    Scores,
+    build_unit_report,
+    compare_level,
+    has_target,
+    headline_index,
+    index_estimate,
+    index_trend,
+    labels,
+    measure_of,
+)
 from surveyapp.scores.service import ScoringError
 
 UNIT_MODELS = {"area": Area, "agency": Agency, "counter": Counter}
@@ -139,8 +149,11 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
             child_filter=_in_scope,
         )
     view = unit_report.view if unit_report else None
-    names = labels(report.questionnaire, language)
-    index = index or ("overall" if report.kind == "sipas" else "satisfied" if report.kind == "rating" else "points")
+    questionnaire = report.questionnaire
+    names = labels(questionnaire, language)
+    index = index or headline_index(questionnaire)
+    measure = measure_of(questionnaire, index)
+    target = settings.target if has_target(questionnaire, index) else None
 
     def inside(unit_ref) -> bool:
         model = UNIT_MODELS.get(unit_ref.kind, Area)
@@ -168,10 +181,9 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
                 view.criteria, language, settings.target, settings.confidence, _("Criteria") + f" · {title_bits}"
             )
         trend_points = index_trend(scores, period, level, found.id, language, index)
-        if index != "points":  # mean points of a case evaluation are not a share
-            charts["trend"] = dashboard.trend(
-                trend_points, language, settings.target, settings.confidence, names.get(index, index)
-            )
+        charts["trend"] = dashboard.trend(
+            trend_points, language, target, settings.confidence, names.get(index, index), measure
+        )
         for lv, comparison in comparisons:
             hrefs = {
                 v.unit.code: url_for(".unit", kind=v.unit.kind, code=v.unit.code, **_args(choices))
@@ -186,11 +198,25 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
         "unit": found,
         "choices": choices,
         "args": lambda **kw: _args(choices, **kw),
+        #: The query of the unit's downloads: the page's period, questionnaire and field of procedure.
+        "pdf_args": lambda: {
+            k: v
+            for k, v in (
+                ("period", period.code),
+                ("instrument", choices["instrument"]),
+                ("field", choices["field"]),
+            )
+            if v
+        },
         "report": report,
         "unit_report": unit_report,
         "view": view,
         "names": names,
         "index": index,
+        #: The estimate the page leads with (the headline, or the index of an index page) and its measure.
+        "estimate": index_estimate(view, index) if view is not None else None,
+        "measure": measure,
+        "measure_of": lambda name: measure_of(questionnaire, name),
         "comparisons": [
             (
                 lv,

@@ -13,10 +13,12 @@ exist). Errors are JSON ``{"error": ..., "message": ..., "where": ...}`` with a 
     "field", "computed_at", "notes", "level", "scope", "units": [Unit]}`` where ``Unit`` is ``{"code",
     "name", "name_en", "respondents", "indices": {name: Estimate}}`` and ``Estimate`` is ``{"estimate", "se",
     "lower", "upper", "n", "n_eff", "deff", "df", "p_value", "decision", "reliability", "reason", "se_raw",
-    "n_eff_raw", "deff_raw"}`` (shares in [0, 1]; ``null`` where there is no value; ``decision`` is ``met``,
-    ``not_met``, ``inconclusive``, ``insufficient`` (the index fails the reliability rules: no verdict),
-    ``no_estimate`` or ``""`` for indices without a target; ``reliability`` names the rule an index fails; the
-    ``*_raw`` figures are R's linearisation quantities without the design-effect floor).
+    "n_eff_raw", "deff_raw"}`` (shares in [0, 1], except a case evaluation's ``points``: mean points of a case
+    file, from 0 to the questionnaire's maximum, the sum of its indicators' highest points; ``null`` where there
+    is no value; ``decision`` is ``met``, ``not_met``, ``inconclusive``, ``insufficient`` (the index fails the
+    reliability rules: no verdict), ``no_estimate`` or ``""`` for indices without a target; ``reliability``
+    names the rule an index fails; the ``*_raw`` figures are R's linearisation quantities without the
+    design-effect floor).
     400 bad period or level · 401 not signed in · 403 no ``view_scores`` · 422 scores cannot be computed.
 
 ``GET /api/v1/scores/{kind}/{code}``
@@ -96,10 +98,12 @@ def _report(period: Period) -> ScoreReport:
 
 
 def _unit_json(report: ScoreReport, level: str, unit: Unit) -> dict[str, Any]:
+    """A unit and its indices; none when the period's responses to this questionnaire have no unit of its level
+    (e.g. a district where nobody answered the one-tap rating)."""
     indices = {}
     main, extra = report.main, report.extra
     for scores in (main, extra):
-        if scores is not None and unit.id in scores[level].domains:
+        if scores is not None and level in report.levels and unit.id in scores[level].domains:
             indices |= {name: estimate_dict(scores.get(level, unit.id, name)) for name in scores[level].names}
     return {
         "code": unit.code,

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element  # nosec B405  # builds SVG, never parses XML
 
 from surveyapp.charts import _scale, _svg, _text
-from surveyapp.charts._data import IndexItem, open_share, share
+from surveyapp.charts._data import IndexItem, common_measure, on_scale, open_share
+from surveyapp.numbers import Measure
 
 _BAR = 16.0  # bar thickness
 _CAP = 8.0  # whisker cap length
@@ -19,23 +20,25 @@ def index_bar_chart(
     items: Sequence[IndexItem],
     *,
     language: str = "vi",
-    target: float = 0.9,
+    target: float | None = 0.9,
     level: float = 0.95,
     title: str | None = None,
     width: float = _svg.DEFAULT_WIDTH,
     axis_min: float | None = None,
     highlight_note: str | None = None,
 ) -> str:
-    """Horizontal bars of the share satisfied, with confidence intervals and the target line.
+    """Horizontal bars of the share satisfied (or of mean points), with confidence intervals and the target line.
 
     Parameters
     ----------
     items : sequence of IndexItem
-        The rows, drawn top to bottom in this order.
+        The rows, drawn top to bottom in this order, all on one scale: shares, or points of one maximum (their
+        ``measure``).
     language : {"vi", "en"}
-        Language of the fixed text and of the number format (``91,2%`` or ``91.2%``).
-    target : float
-        The target share, drawn as a dashed vertical line labelled "Mục tiêu 90%" / "Target 90%".
+        Language of the fixed text and of the number format (``91,2%`` or ``91.2%``; ``15,6`` for points).
+    target : float or None
+        The target share, drawn as a dashed vertical line labelled "Mục tiêu 90%" / "Target 90%"; None draws
+        no target (an index without one). A target is a share: bars of points take none.
     level : float
         The confidence level of the intervals, for the legend (``0.95`` → "Khoảng tin cậy 95%").
     title : str, optional
@@ -43,9 +46,9 @@ def index_bar_chart(
     width : float
         Width of the viewBox, 320 to 1200 units; the height follows from the number of rows.
     axis_min : float, optional
-        Where the axis starts. By default at 50 %, or lower when an interval or the target lies lower (the
-        10 % step below the lowest of them, or the 20 % step when the axis would span more than 60 points).
-        A value that would cut an interval or hide the target is refused.
+        Where the axis starts. For shares by default at 50 %, or lower when an interval or the target lies lower
+        (the 10 % step below the lowest of them, or the 20 % step when the axis would span more than 60 points);
+        for points at 0. A value that would cut an interval or hide the target is refused.
     highlight_note : str, optional
         Legend text for highlighted bars; by default "Cần ưu tiên cải thiện" / "Priority for improvement".
 
@@ -58,13 +61,14 @@ def index_bar_chart(
     Raises
     ------
     ValueError
-        For an unknown language, a target or level outside (0, 1), a width outside the supported range, or an
-        ``axis_min`` that would cut an interval.
+        For an unknown language, a target or level outside (0, 1), a target with points, items on different
+        scales, a width outside the supported range, or an ``axis_min`` that would cut an interval.
 
     Notes
     -----
-    Bars start at the axis minimum, not at 0: satisfaction shares mostly lie between 70 % and 100 %, where bars
-    from 0 would all look alike. The legend says where the axis starts, and every bar carries its value.
+    Bars of shares start at the axis minimum, not at 0: satisfaction shares mostly lie between 70 % and 100 %,
+    where bars from 0 would all look alike. The legend says where the axis starts, and every bar carries its
+    value. Bars of points run from 0 to the maximum of the scale, which the axis ends at.
 
     Examples
     --------
@@ -78,29 +82,38 @@ def index_bar_chart(
     True
     """
     language = _text.check_language(language)
-    target = open_share(target, "The target")
-    level = open_share(level, "The confidence level")
-    width = _svg.check_width(width)
-    name = _text.clean(title) if title else _text.phrase(language, "bar_title")
     items = list(items)
     if not all(isinstance(item, IndexItem) for item in items):
         raise ValueError("The index bar chart takes IndexItem objects.")
+    measure = common_measure(items)
+    if target is not None:
+        if not measure.is_share:
+            raise ValueError("A target is a share: bars of points take none (target=None).")
+        target = open_share(target, "The target")
+    level = open_share(level, "The confidence level")
+    width = _svg.check_width(width)
+    default_title = "bar_title" if measure.is_share else "points_bar_title"
+    name = _text.clean(title) if title else _text.phrase(language, default_title)
     if not items:
         return _svg.no_data(width, name, language, "bars")
     rows = [_Row.of(item) for item in items]
     lowers = [row.lower for row in rows if row.has_estimate]
-    start, step = _scale.bar_axis_min(lowers, target)
+    marks = [*lowers, *([target] if target is not None else [])]
+    if measure.is_share:
+        start, step = _scale.bar_axis_min(lowers, target if target is not None else 0.5)
+    else:
+        start, step = 0.0, _scale.point_steps(measure.top)[0]
     if axis_min is not None:
-        axis_min = share(axis_min, "The axis minimum")
-        lowest = min([target, *lowers])
+        axis_min = on_scale(axis_min, "The axis minimum", measure)
+        lowest = min(marks, default=axis_min)
         if axis_min > lowest + 1e-9:
             raise ValueError(
                 f"The axis cannot start at {axis_min:g}: it would cut an interval or the target at {lowest:g}."
             )
         start = axis_min
     note = _text.clean(highlight_note) if highlight_note else _text.phrase(language, "highlight")
-    svg = _Layout(rows, language, target, level, width, start, step, note).draw()
-    return _svg.finish(svg, name, _describe(rows, language, target, level))
+    svg = _Layout(rows, language, target, level, width, start, step, note, measure).draw()
+    return _svg.finish(svg, name, _describe(rows, language, target, level, measure))
 
 
 @dataclass(frozen=True)
@@ -134,16 +147,17 @@ class _Row:
 class _Layout:
     rows: list[_Row]
     language: str
-    target: float
+    target: float | None
     level: float
     width: float
     start: float
     step: float
     note: str
+    measure: Measure
 
     def draw(self) -> Element:
-        size, small, language = _svg.FONT, _svg.FONT_SMALL, self.language
-        values = [_text.percent(row.estimate, language) if row.has_estimate else "–" for row in self.rows]
+        size, small, language, measure = _svg.FONT, _svg.FONT_SMALL, self.language, self.measure
+        values = [_text.value(row.estimate, measure, language) if row.has_estimate else "–" for row in self.rows]
         value_width = max(
             _text.text_width(value, size, row.highlight) for value, row in zip(values, self.rows, strict=True)
         )
@@ -156,7 +170,7 @@ class _Layout:
         x1 = self.width - _svg.MARGIN - value_width - 12
         top = _svg.MARGIN + _svg.LINE + 6
         bottom = top + pitch * len(self.rows)
-        x = _scale.Linear(self.start, 1.0, x0, x1)
+        x = _scale.Linear(self.start, measure.top, x0, x1)
 
         entries = self._legend()
         legend_top = bottom + 4 + small + 16
@@ -168,7 +182,7 @@ class _Layout:
         axis = _svg.sub(root, "g", {"class": "axis", "font-size": small, "text-anchor": "middle", "fill": _svg.MUTED})
         for tick in self._ticks(x, small):
             _svg.line(grid, x(tick), top, x(tick), bottom, _svg.GRID)
-            _svg.text(axis, x(tick), bottom + 4 + small, _text.percent_short(tick, language), css_class="tick")
+            _svg.text(axis, x(tick), bottom + 4 + small, _text.tick(tick, measure, language), css_class="tick")
         _svg.line(root, x0, top, x0, bottom, _svg.AXIS, 1.0, css_class="baseline")
 
         group = _svg.sub(root, "g", {"class": "items"})
@@ -200,28 +214,36 @@ class _Layout:
             _svg.sub(item, "path", {"class": "whisker", **path, "stroke-width": 1.5})
             _svg.text(item, value_x, value_y, value, anchor="end", bold=row.highlight, css_class="value")
 
-        target_x = x(self.target)
-        dash = _svg.TARGET_DASH
-        _svg.line(root, target_x, top - 4, target_x, bottom, _svg.INK, _svg.TARGET_STROKE, dash, css_class="target")
-        label = _text.phrase(language, "target", value=_text.percent_short(self.target, language))
-        label_width = _text.text_width(label, small, bold=True)
-        left = min(max(target_x - label_width / 2, _svg.MARGIN), self.width - _svg.MARGIN - label_width)
-        _svg.text(root, left, top - 8, label, size=small, bold=True, css_class="target-label")
+        if self.target is not None:
+            target_x = x(self.target)
+            dash = _svg.TARGET_DASH
+            _svg.line(
+                root, target_x, top - 4, target_x, bottom, _svg.INK, _svg.TARGET_STROKE, dash, css_class="target"
+            )
+            label = _text.phrase(language, "target", value=_text.percent_short(self.target, language))
+            label_width = _text.text_width(label, small, bold=True)
+            left = min(max(target_x - label_width / 2, _svg.MARGIN), self.width - _svg.MARGIN - label_width)
+            _svg.text(root, left, top - 8, label, size=small, bold=True, css_class="target-label")
 
         _svg.draw_legend(root, entries, _svg.MARGIN, legend_top, self.width - 2 * _svg.MARGIN)
         return root
 
     def _ticks(self, x: _scale.Linear, size: float) -> list[float]:
-        """Ticks every 10 (or 20) points, or sparser (25, 20, 50) when their labels would touch; 25 only when
-        the axis starts on a multiple of it, so that its start is labelled."""
-        for step in (self.step, 0.25, 0.2, 0.5):
-            if step < self.step or (step == 0.25 and self.start % 0.25 > 1e-9):
-                continue
-            ticks = _scale.share_ticks(self.start, 1.0, step)
-            spans = [(x(tick), _text.text_width(_text.percent_short(tick, self.language), size)) for tick in ticks]
+        """Shares: ticks every 10 (or 20) points, or sparser (25, 20, 50) when their labels would touch; 25 only
+        when the axis starts on a multiple of it, so that its start is labelled. Points: the densest step of
+        :func:`~surveyapp.charts._scale.point_steps` whose labels do not touch."""
+        high = self.measure.top
+        if self.measure.is_share:
+            on_quarter = self.start % 0.25 <= 1e-9
+            steps = [s for s in (self.step, 0.25, 0.2, 0.5) if s >= self.step and (s != 0.25 or on_quarter)]
+        else:
+            steps = [s for s in _scale.point_steps(high) if s >= self.step]
+        for step in steps:
+            ticks = _scale.share_ticks(self.start, high, step)
+            spans = [(x(tick), _text.text_width(_text.tick(tick, self.measure, self.language), size)) for tick in ticks]
             if all(b - a - (wa + wb) / 2 >= 6 for (a, wa), (b, wb) in itertools.pairwise(spans)):
                 return ticks
-        return [self.start, 1.0]
+        return [self.start, high]
 
     def _legend(self) -> list[_svg.LegendEntry]:
         language = self.language
@@ -230,7 +252,7 @@ class _Layout:
         if any(row.highlight and row.has_estimate for row in self.rows):
             entries.append(_svg.LegendEntry(_highlight_symbol, self.note, bold=True))
         if self.start > 0:
-            axis_from = _text.phrase(language, "axis_from", value=_text.percent_short(self.start, language))
+            axis_from = _text.phrase(language, "axis_from", value=_text.tick(self.start, self.measure, language))
             entries.append(_svg.LegendEntry(None, axis_from))
         return entries
 
@@ -240,11 +262,12 @@ class _Layout:
         if not row.has_estimate:
             text = f"{row.label}: {_text.phrase(language, 'no_estimate')}"
             return f"{text} ({n})" if row.n else text
-        lower, upper = _text.percent(row.lower, language), _text.percent(row.upper, language)
+        measure = self.measure
+        lower, upper = _text.value(row.lower, measure, language), _text.value(row.upper, measure, language)
         interval = _text.phrase(
             language, "ci", level=_text.percent_short(self.level, language), lower=lower, upper=upper
         )
-        return f"{row.label}: {_text.percent(row.estimate, language)} ({interval}; {n})"
+        return f"{row.label}: {_text.with_unit(row.estimate, measure, language)} ({interval}; {n})"
 
 
 def whisker(low: float, high: float, middle: float) -> str:
@@ -266,32 +289,36 @@ def _highlight_symbol(parent: Element, x: float, y: float) -> None:
     _svg.sub(parent, "rect", {"x": x - 9, "y": y - 6, "width": 18, "height": 12, "fill": _svg.VERMILLION})
 
 
-def _describe(rows: list[_Row], language: str, target: float, level: float) -> str:
+def _describe(rows: list[_Row], language: str, target: float | None, level: float, measure: Measure) -> str:
     shown = [row for row in rows if row.has_estimate]
     missing = len(rows) - len(shown)
-    goal, lv = _text.percent_short(target, language), _text.percent_short(level, language)
-    reached = sum(1 for row in shown if row.estimate >= target)
+    lv = _text.percent_short(level, language)
+    goal = _text.percent_short(target, language) if target is not None else None
+    reached = sum(1 for row in shown if target is not None and row.estimate >= target)
     if shown:
         low = min(shown, key=lambda row: row.estimate)
         high = max(shown, key=lambda row: row.estimate)
-        low_text = f"{low.label} ({_text.percent(low.estimate, language)})"
-        high_text = f"{high.label} ({_text.percent(high.estimate, language)})"
+        low_text = f"{low.label} ({_text.with_unit(low.estimate, measure, language)})"
+        high_text = f"{high.label} ({_text.with_unit(high.estimate, measure, language)})"
+    what = _text.scale_name(measure, language)
     if language == "vi":
-        parts = [f"Biểu đồ thanh: tỷ lệ hài lòng của {len(rows)} mục, với khoảng tin cậy {lv} và mục tiêu {goal}."]
+        goal_text = f" và mục tiêu {goal}" if goal is not None else ""
+        parts = [f"Biểu đồ thanh: {what.lower()} của {len(rows)} mục, với khoảng tin cậy {lv}{goal_text}."]
         if shown:
-            parts.append(f"{reached}/{len(shown)} mục có số liệu đạt mục tiêu trở lên.")
+            if goal is not None:
+                parts.append(f"{reached}/{len(shown)} mục có số liệu đạt mục tiêu trở lên.")
             parts.append(f"Thấp nhất: {low_text}; cao nhất: {high_text}.")
         if missing:
             parts.append(f"{missing} mục không có số liệu.")
         return " ".join(parts)
     noun = "item" if len(rows) == 1 else "items"
-    parts = [
-        f"Bar chart of the share satisfied for {len(rows)} {noun}, with {lv} confidence intervals and the "
-        f"{goal} target."
-    ]
+    goal_text = f" and the {goal} target" if goal is not None else ""
+    what = what[:1].lower() + what[1:]
+    parts = [f"Bar chart of the {what} for {len(rows)} {noun}, with {lv} confidence intervals{goal_text}."]
     if shown:
-        verb = "is" if reached == 1 else "are"
-        parts.append(f"{reached} of {len(shown)} items with data {verb} at or above the target.")
+        if goal is not None:
+            verb = "is" if reached == 1 else "are"
+            parts.append(f"{reached} of {len(shown)} items with data {verb} at or above the target.")
         parts.append(f"Lowest: {low_text}; highest: {high_text}.")
     if missing:
         parts.append(f"{missing} {'item has' if missing == 1 else 'items have'} no data.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surveyapp.charts import _text
+from surveyapp.numbers import SHARE_MEASURE, Measure
 
 INSIDE, ABOVE, BELOW = "inside", "above", "below"
 STATUSES = (INSIDE, ABOVE, BELOW)
@@ -49,16 +50,44 @@ def open_share(value: object, what: str) -> float:
     return number
 
 
+def on_scale(value: object, what: str, measure: Measure) -> float:
+    """``value`` as a float when it lies on the measure's scale: a proportion in [0, 1], or points from 0 to the
+    maximum."""
+    if measure.is_share:
+        return share(value, what)
+    number = _number(value, what)
+    if not 0.0 <= number <= measure.top:
+        top = _text.number_short(measure.top, "en")
+        raise ValueError(f"{what} must lie between 0 and {top} points; got {value!r}.")
+    return number
+
+
+def check_measure(value: object) -> Measure:
+    if not isinstance(value, Measure):
+        raise ValueError(f"The measure must be a surveyapp.numbers.Measure; got {value!r}.")
+    return value
+
+
+def common_measure(items: list[Any]) -> Measure:
+    """The measure all ``items`` share (a share when there are none); a chart draws one scale."""
+    measures = {item.measure for item in items}
+    if len(measures) > 1:
+        raise ValueError("A chart draws one scale: its items must all be shares, or all points of one maximum.")
+    return measures.pop() if measures else SHARE_MEASURE
+
+
 def _label(value: object, what: str) -> str:
     if not isinstance(value, str) or not _text.clean(value):
         raise ValueError(f"{what} must be a non-empty text; got {value!r}.")
     return value
 
 
-def _interval(label: str, estimate: object, lower: object, upper: object) -> tuple[float, float, float]:
-    e = share(estimate, f"The estimate of {label!r}")
-    lo = share(lower, f"The lower bound of {label!r}")
-    hi = share(upper, f"The upper bound of {label!r}")
+def _interval(
+    label: str, estimate: object, lower: object, upper: object, measure: Measure = SHARE_MEASURE
+) -> tuple[float, float, float]:
+    e = on_scale(estimate, f"The estimate of {label!r}", measure)
+    lo = on_scale(lower, f"The lower bound of {label!r}", measure)
+    hi = on_scale(upper, f"The upper bound of {label!r}", measure)
     if lo > e + _TOLERANCE:
         raise ValueError(f"The lower bound of {label!r} ({lo:g}) is above its estimate ({e:g}).")
     if hi < e - _TOLERANCE:
@@ -87,8 +116,9 @@ class IndexItem:
     label : str
         The name shown beside the bar (data: it is escaped, shortened with an ellipsis when too long).
     estimate, lower, upper : float or None
-        The share satisfied and its confidence interval, proportions in [0, 1] with
-        ``lower <= estimate <= upper``. Required unless ``no_estimate``.
+        The index and its confidence interval, with ``lower <= estimate <= upper``: proportions in [0, 1]
+        (the share satisfied), or points from 0 to the maximum when ``measure`` is points. Required unless
+        ``no_estimate``.
     n : float or None
         The (effective) sample size, above 0; required unless ``no_estimate``. Shown in the bar's tooltip.
     highlight : bool
@@ -97,11 +127,15 @@ class IndexItem:
         There is no estimate to show (too few responses, or suppressed): the row reads "không có số liệu"
         / "no data" and has no bar. ``estimate``, ``lower`` and ``upper`` are then not drawn and may be None;
         ``n``, when given, may be 0.
+    measure : surveyapp.numbers.Measure
+        What the values measure: a share (default, written ``91,2%``) or mean points out of a maximum
+        (``Measure.points(18)``, written ``15,6``). Every item of a chart has the same.
 
     Raises
     ------
     ValueError
-        When a value is missing, outside [0, 1], not finite, or the interval does not contain the estimate.
+        When a value is missing, off the measure's scale, not finite, or the interval does not contain the
+        estimate.
     """
 
     label: str
@@ -111,9 +145,11 @@ class IndexItem:
     n: float | None = None
     highlight: bool = field(default=False, kw_only=True)
     no_estimate: bool = field(default=False, kw_only=True)
+    measure: Measure = field(default=SHARE_MEASURE, kw_only=True)
 
     def __post_init__(self) -> None:
         label = _label(self.label, "An item's label")
+        check_measure(self.measure)
         if self.no_estimate:
             if self.n is not None and _number(self.n, f"The sample size of {label!r}") < 0:
                 raise ValueError(f"The sample size of {label!r} must not be negative; got {self.n!r}.")
@@ -123,7 +159,7 @@ class IndexItem:
                 f"The item {label!r} needs an estimate, a lower and an upper bound; "
                 "mark it no_estimate=True when there is none."
             )
-        estimate, lower, upper = _interval(label, self.estimate, self.lower, self.upper)
+        estimate, lower, upper = _interval(label, self.estimate, self.lower, self.upper, self.measure)
         if self.n is None:
             raise ValueError(f"The item {label!r} needs its sample size n.")
         object.__setattr__(self, "n", size(self.n, f"The sample size of {label!r}"))
@@ -339,11 +375,14 @@ class TrendPoint:
     period : str
         The period's label, e.g. ``"2026-Q1"``; periods are drawn in the order given.
     estimate : float or None
-        The share satisfied in [0, 1]; None when the period has no estimate (drawn as a gap).
+        The share satisfied in [0, 1], or mean points from 0 to the maximum when ``measure`` is points; None
+        when the period has no estimate (drawn as a gap).
     lower, upper : float or None
         Its confidence interval; both or neither (then no whisker is drawn).
     n : float or None
         The (effective) sample size, above 0 when given; shown in the tooltip.
+    measure : surveyapp.numbers.Measure
+        What the values measure (a share by default); every point of a chart has the same.
     """
 
     period: str
@@ -351,17 +390,19 @@ class TrendPoint:
     lower: float | None = None
     upper: float | None = None
     n: float | None = None
+    measure: Measure = field(default=SHARE_MEASURE, kw_only=True)
 
     def __post_init__(self) -> None:
         period = _label(self.period, "A period")
+        check_measure(self.measure)
         if self.estimate is None:
             return
         if (self.lower is None) != (self.upper is None):
             raise ValueError(f"The period {period!r} needs both ends of its interval, or neither.")
         if self.lower is None:
-            object.__setattr__(self, "estimate", share(self.estimate, f"The estimate of {period!r}"))
+            object.__setattr__(self, "estimate", on_scale(self.estimate, f"The estimate of {period!r}", self.measure))
         else:
-            estimate, lower, upper = _interval(period, self.estimate, self.lower, self.upper)
+            estimate, lower, upper = _interval(period, self.estimate, self.lower, self.upper, self.measure)
             object.__setattr__(self, "estimate", estimate)
             object.__setattr__(self, "lower", lower)
             object.__setattr__(self, "upper", upper)

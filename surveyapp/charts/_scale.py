@@ -75,6 +75,33 @@ def share_axis(values: Iterable[float], target: float, pad: float = 0.025) -> tu
     return floor_to(lowest, step), step
 
 
+#: Tick steps of a points axis, densest first.
+_POINT_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0, 6.0, 9.0, 10.0, 12.0, 15.0, 20.0, 25.0, 50.0, 100.0)
+
+
+def point_steps(top: float) -> list[float]:
+    """Tick steps of a points axis up to ``top``, densest first: those that divide ``top`` (so that the maximum
+    is a tick) when any does, else every step; at most 40 ticks."""
+    usable = [step for step in _POINT_STEPS if top / step <= 40 + _EPS]
+    dividing = [step for step in usable if abs(top / step - round(top / step)) < 1e-6]
+    return dividing or usable or [top]
+
+
+def points_axis(values: Iterable[float], top: float, pad: float = 0.025) -> tuple[float, float]:
+    """The lower end and tick step of a points axis fitted to the data (trend), ending at ``top``.
+
+    Like :func:`share_axis`: the axis reaches ``pad`` of the scale below the lowest value, rounded down to its
+    step, the densest of :func:`point_steps` that gives at most eight ticks.
+    """
+    lowest = max(0.0, min([top, *(value - pad * top for value in values)]))
+    steps = point_steps(top)
+    for step in steps:
+        low = floor_to(lowest, step)
+        if (top - low) / step <= 8 + _EPS:
+            return low, step
+    return 0.0, steps[-1]
+
+
 def linear_ticks(high: float, fits: Callable[[list[float]], bool]) -> list[float]:
     """Whole-number ticks from 0 to at most ``high``, every 1, 2, 2.5 or 5 × 10^k: the densest whose labels
     ``fits``."""

@@ -8,13 +8,21 @@ by their base letter (the horned ơ and ư by themselves: the horn widens them).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 
 from babel.numbers import format_decimal
 
-from surveyapp.numbers import format_percent
+from surveyapp.numbers import (
+    Measure,
+    format_estimate,
+    format_percent,
+    format_percent_short,
+    format_scale_top,
+    format_short,
+    format_tick,
+    format_value,
+)
 
 #: Languages the charts speak; numbers follow the same locale.
 LANGUAGES = ("vi", "en")
@@ -186,6 +194,10 @@ _PHRASES: dict[str, dict[str, str]] = {
         "funnel_title": "Biểu đồ phễu: tỷ lệ hài lòng theo cỡ mẫu",
         "trend_title": "Tỷ lệ hài lòng theo kỳ",
         "sparkline_title": "Xu hướng tỷ lệ hài lòng",
+        "points": "Điểm trung bình (thang {top})",
+        "points_bar_title": "Điểm trung bình",
+        "points_trend_title": "Điểm trung bình theo kỳ",
+        "points_sparkline_title": "Xu hướng điểm trung bình",
         "n": "n = {n}",
         "n_effective": "n* = {n}",
         "ci": "KTC {level}: {lower}–{upper}",
@@ -212,6 +224,10 @@ _PHRASES: dict[str, dict[str, str]] = {
         "funnel_title": "Funnel plot: share satisfied by sample size",
         "trend_title": "Share satisfied by period",
         "sparkline_title": "Trend of the share satisfied",
+        "points": "Mean points (out of {top})",
+        "points_bar_title": "Mean points",
+        "points_trend_title": "Mean points by period",
+        "points_sparkline_title": "Trend of the mean points",
         "n": "n = {n}",
         "n_effective": "n* = {n}",
         "ci": "{level} CI: {lower}–{upper}",
@@ -238,10 +254,35 @@ def percent(value: float, language: str, digits: int = 1) -> str:
 
 def percent_short(value: float, language: str) -> str:
     """A percentage with as few decimals as it needs, up to two: ``90%``, ``99,8%``, ``92,25%``."""
-    for digits in (0, 1):
-        if math.isclose(value * 100, round(value * 100, digits), abs_tol=1e-9):
-            return percent(value, language, digits)
-    return percent(value, language, 2)
+    return format_percent_short(value, language)
+
+
+def number_short(value: float, language: str) -> str:
+    """A number with as few decimals as it needs, up to two: ``18``, ``16,5``."""
+    return format_short(value, language)
+
+
+def value(number: float, measure: Measure, language: str) -> str:
+    """A value as a bar or a point is labelled: ``91,2%`` for a share, ``15,6`` for points."""
+    return format_value(number, measure, language)
+
+
+def with_unit(number: float, measure: Measure, language: str) -> str:
+    """A value with its unit, as a tooltip states it: ``91,2%``, ``15,6 / 18 điểm``."""
+    return format_estimate(number, measure, language)
+
+
+def tick(number: float, measure: Measure, language: str) -> str:
+    """An axis tick: ``90%`` or ``16``."""
+    return format_tick(number, measure, language)
+
+
+def scale_name(measure: Measure, language: str) -> str:
+    """What the value axis shows: "Tỷ lệ hài lòng" / "Share satisfied", or "Điểm trung bình (thang 18 điểm)" /
+    "Mean points (out of 18 points)"."""
+    if measure.is_share:
+        return phrase(language, "share")
+    return phrase(language, "points", top=format_scale_top(measure, language))
 
 
 def count(value: float, language: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 import scoring
 from surveyapp.db import db
+from surveyapp.numbers import SHARE_MEASURE, Measure
 from surveyapp.organisation.tree import OrgTree, Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
@@ -67,6 +68,38 @@ class UnitView:
             if name in self.extras:
                 return self.extras[name]
         return None
+
+
+def case_maximum(questionnaire: Questionnaire) -> float:
+    """The most points a case file can score: the sum of the highest point of each case indicator (18 for
+    nine indicators scored 2/1/0). Mean points are rescaled to all indicators when some are skipped, so
+    this is the top of their scale whatever was answered."""
+    indicators = questionnaire.by_role("case_indicator")
+    return float(sum(max(point.value for point in q.scale.points) for q in indicators if q.scale is not None))
+
+
+def measure_of(questionnaire: Questionnaire, index: str) -> Measure:
+    """What the index ``index`` of ``questionnaire`` measures: a case evaluation's mean ``points`` are points
+    out of :func:`case_maximum`; every other index is a share."""
+    if questionnaire.kind == "case" and index == "points":
+        return Measure.points(case_maximum(questionnaire))
+    return SHARE_MEASURE
+
+
+def headline_index(questionnaire: Questionnaire) -> str:
+    """The index a page or report leads with: SIPAS's overall index, a rating's share satisfied, a case
+    evaluation's mean points."""
+    return {"sipas": "overall", "rating": "satisfied"}.get(questionnaire.kind, "points")
+
+
+def has_target(questionnaire: Questionnaire, index: str) -> bool:
+    """Whether ``index`` is judged against the satisfaction target (SIPAS criteria, elements and overall
+    index; a rating's share satisfied). Mean points, grade bands, the integrity indices and the overall
+    question are reported without it, and no target line is drawn for them."""
+    if questionnaire.kind == "sipas":
+        codes = {q.code for q in questionnaire.criteria} | {e.code for e in questionnaire.elements}
+        return index == "overall" or index in codes
+    return questionnaire.kind == "rating" and index == "satisfied"
 
 
 def previous_periods(period: Period, count: int) -> list[Period]:
@@ -207,6 +240,8 @@ class UnitReport:
     #: Citizens' comments, newest first; ``None`` when withheld because the group is too small.
     comments: tuple[tuple[dt.datetime, str], ...] | None
     minimum_group: int
+    #: What the headline (and its trend and change) measures: a share, or a case evaluation's points.
+    measure: Measure = SHARE_MEASURE
 
 
 def build_unit_report(
@@ -257,8 +292,20 @@ def build_unit_report(
     comments = None
     if view.respondents >= minimum_group:
         comments = _comments(report, level, unit_id, tree, comment_limit)
+    measure = measure_of(report.questionnaire, headline_index(report.questionnaire))
     return UnitReport(
-        report, view, above, children_level, children, trend, change, improve, answered, comments, minimum_group
+        report,
+        view,
+        above,
+        children_level,
+        children,
+        trend,
+        change,
+        improve,
+        answered,
+        comments,
+        minimum_group,
+        measure,
     )
 
 
@@ -387,6 +434,10 @@ class LevelComparison:
     def estimate(self, view: UnitView) -> scoring.Estimate | None:
         return index_estimate(view, self.index)
 
+    @property
+    def measure(self) -> Measure:
+        return measure_of(self.report.questionnaire, self.index)
+
     def shrunk(self, view: UnitView) -> tuple[float, float] | None:
         """The unit's shrunk estimate and its probability of being below the target."""
         if self.shrinkage is None:
@@ -413,7 +464,7 @@ def compare_level(
     shrinkage with the probability of being below target, and every pairwise difference with Holm and
     Benjamini–Hochberg adjusted p-values and intervals. Only units whose index meets the reliability rules are
     compared; the others are listed in ``excluded`` with the rule they fail."""
-    index = index or ("overall" if report.kind == "sipas" else "satisfied" if report.kind == "rating" else "points")
+    index = index or headline_index(report.questionnaire)
     candidates = sorted(report.respondents.get(level, {}))
     views = tuple(
         v
@@ -429,17 +480,18 @@ def compare_level(
             excluded.append((v, e.reliability if e is not None else scoring.FEW_ANSWERS))
     funnel = curve = shrinkage = holm = bh = None
     target = report.settings.target
-    if index != "points" and len(usable) >= 2:
+    if measure_of(report.questionnaire, index).is_share and len(usable) >= 2:
         names = [v.unit.code for v in usable]
         estimates = [index_estimate(v, index) for v in usable]
         y = np.array([e.estimate for e in estimates])
         n = np.array([e.n_eff for e in estimates])
-        funnel = scoring.classify_funnel(y, n, target, labels=names)
-        curve = scoring.funnel_curve(max(1.0, n.min() / 1.5), n.max() * 1.5, target, adjustment="none")
-        try:
-            shrinkage = scoring.beta_binomial_shrinkage(y * n, n, names, target=target)
-        except ValueError:
-            shrinkage = None  # every unit at 0% or at 100%: nothing to shrink towards
+        if has_target(report.questionnaire, index):  # the funnel and the shrinkage are drawn around the target
+            funnel = scoring.classify_funnel(y, n, target, labels=names)
+            curve = scoring.funnel_curve(max(1.0, n.min() / 1.5), n.max() * 1.5, target, adjustment="none")
+            try:
+                shrinkage = scoring.beta_binomial_shrinkage(y * n, n, names, target=target)
+            except ValueError:
+                shrinkage = None  # every unit at 0% or at 100%: nothing to shrink towards
         scores = report.main if index in report.main[level].names else report.extra
         cov = np.array(scores.joint_covariance(level, index, [v.unit.id for v in usable]))
         # The variances behind the comparisons are floored as the units' own intervals are.

@@ -28,6 +28,7 @@ from surveyapp.charts import (
     index_bar_chart,
     trend_chart,
 )
+from surveyapp.numbers import SHARE_MEASURE, Measure, shown_interval
 from surveyapp.periods import Period
 from surveyapp.reports import wording
 from surveyapp.reports.data import (
@@ -35,7 +36,10 @@ from surveyapp.reports.data import (
     LevelComparison,
     UnitReport,
     UnitView,
+    has_target,
+    headline_index,
     labels,
+    measure_of,
     unit_view,
 )
 from surveyapp.scores.service import ScoreReport, Unit
@@ -59,12 +63,14 @@ def unit_name(unit: Unit, language: str) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """One line of a results table: a label, its estimate (or none) and its target decision in words."""
+    """One line of a results table: a label, its estimate (or none), its target decision in words (none for an
+    index without a target) and what it measures (a share, or a case evaluation's points)."""
 
     label: str
     estimate: scoring.Estimate | None
     decision: wording.Decision | None
     weakest: bool = False
+    measure: Measure = SHARE_MEASURE
 
     @property
     def has_estimate(self) -> bool:
@@ -117,6 +123,13 @@ class Methods:
     weights: Weights
     minimum_group: int
     left_out: int
+    #: The questionnaire's kind (``sipas``, ``rating``, ``case``): the appendix explains its own indices.
+    kind: str = "sipas"
+    #: A case evaluation's scale: its indicators, the most points of one, and the most of a case file (``18
+    #: điểm``).
+    indicators: int = 0
+    indicator_top: str = ""
+    scale_top: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,11 +176,29 @@ class UnitDocument:
     comments: tuple[tuple[dt.datetime, str], ...]
     comments_state: str
     methods: Methods
+    #: The questionnaire's kind; a ``rating`` or ``case`` report has no elements, criteria, integrity or
+    #: improvement chapters but the further indices in ``results`` (a case evaluation's grade bands).
+    kind: str = "sipas"
+    #: What the headline measures.
+    measure: Measure = SHARE_MEASURE
+    results: tuple[Row, ...] = ()
+    #: How the headline is computed, in a sentence (rating and case reports).
+    scale_note: str = ""
 
 
-def _row(label: str, estimate: scoring.Estimate | None, report: ScoreReport, weakest: bool = False) -> Row:
-    settings = report.settings
-    return Row(label, estimate, wording.decision(estimate, settings.target, settings.confidence), weakest)
+def _row(
+    label: str,
+    estimate: scoring.Estimate | None,
+    report: ScoreReport,
+    weakest: bool = False,
+    index: str = "overall",
+) -> Row:
+    """A row of the index ``index``: in its measure, with a target decision when the index has a target."""
+    settings, questionnaire = report.settings, report.questionnaire
+    decision = None
+    if has_target(questionnaire, index):
+        decision = wording.decision(estimate, settings.target, settings.confidence)
+    return Row(label, estimate, decision, weakest, measure_of(questionnaire, index))
 
 
 def _plain_row(label: str, estimate: scoring.Estimate | None) -> Row:
@@ -177,10 +208,16 @@ def _plain_row(label: str, estimate: scoring.Estimate | None) -> Row:
 
 def _item(row: Row, label: str | None = None, highlight: bool = False) -> IndexItem:
     e = row.estimate
-    if not row.has_estimate or not (math.isfinite(e.lower) and math.isfinite(e.upper)):
-        return IndexItem(label or row.label, no_estimate=True, n=e.n if e is not None else None)
+    bounds = shown_interval(e, row.measure) if row.has_estimate else None
+    if bounds is None:
+        return IndexItem(label or row.label, no_estimate=True, n=e.n if e is not None else None, measure=row.measure)
     return IndexItem(
-        label or row.label, e.estimate, e.lower, e.upper, n=max(e.n, 1), highlight=highlight or row.weakest
+        label or row.label,
+        row.measure.clip(e.estimate),
+        *bounds,
+        n=max(e.n, 1),
+        highlight=highlight or row.weakest,
+        measure=row.measure,
     )
 
 
@@ -239,6 +276,14 @@ def _facts(report: ScoreReport, language: str, left_out: int) -> Facts:
 def _methods(report: ScoreReport, language: str, minimum_group: int, left_out: int) -> Methods:
     """What the appendix states; ``left_out`` is the flagged responses of the report's own unit."""
     settings, questionnaire = report.settings, report.questionnaire
+    indicators = questionnaire.by_role("case_indicator")
+    case = {}
+    if questionnaire.kind == "case":
+        case = {
+            "indicators": len(indicators),
+            "indicator_top": wording.decimal(max((p.value for q in indicators for p in q.scale.points), default=0), 0),
+            "scale_top": wording.scale_top(measure_of(questionnaire, "points")),
+        }
     titles = {e.code: e.title.get(language) for e in questionnaire.elements}
     weights = Weights(
         tuple((e.title.get(language), e.weight) for e in questionnaire.elements),
@@ -257,6 +302,8 @@ def _methods(report: ScoreReport, language: str, minimum_group: int, left_out: i
         weights=weights,
         minimum_group=minimum_group,
         left_out=left_out,
+        kind=questionnaire.kind,
+        **case,
     )
 
 
@@ -266,9 +313,39 @@ def _line(view: UnitView, report: ScoreReport, language: str) -> UnitLine:
         unit_name(view.unit, language),
         view.level,
         view.respondents,
-        _row(unit_name(view.unit, language), headline, report),
-        tuple(_row(e.label, e.estimate, report) for e in view.elements),
+        _row(unit_name(view.unit, language), headline, report, index=headline_index(report.questionnaire)),
+        tuple(_row(e.label, e.estimate, report, index=e.code) for e in view.elements),
     )
+
+
+def _comments(unit_report: UnitReport, include_comments: bool) -> tuple[str, tuple]:
+    """Whether comments are shown (or why not), and those shown."""
+    if unit_report.comments is None:
+        return WITHHELD, ()
+    if not include_comments:
+        return NOT_INCLUDED, ()
+    if not unit_report.comments:
+        return NONE_GIVEN, ()
+    return SHOWN, unit_report.comments
+
+
+def _trend(unit_report: UnitReport, label: str, index: str, language: str, title: str) -> tuple[Markup, tuple]:
+    """The trend chart of the headline and its table rows, in the headline's measure."""
+    report, measure = unit_report.report, unit_report.measure
+    points, rows = [], []
+    for period, estimate in unit_report.trend:
+        points.append(_trend_point(period, estimate, measure))
+        rows.append((wording.period_label(period), _row(label, estimate, report, index=index)))
+    settings = report.settings
+    svg = trend_chart(
+        points,
+        language=language,
+        target=settings.target if has_target(report.questionnaire, index) else None,
+        level=settings.confidence,
+        title=title,
+        width=TREND_WIDTH,
+    )
+    return Markup(svg), tuple(rows)  # noqa: S704  # nosec B704  # drawn by surveyapp.charts, which escapes every text
 
 
 def unit_document(unit_report: UnitReport, language: str, *, include_comments: bool) -> UnitDocument:
@@ -278,14 +355,16 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
     for a small group stay withheld either way.
     """
     report, view = unit_report.report, unit_report.view
-    if report.kind != "sipas" or view.overall is None:
-        raise ValueError("Unit reports are drawn for SIPAS questionnaires.")
+    if report.kind != "sipas":
+        return _single_index_document(unit_report, language, include_comments=include_comments)
+    if view.overall is None:
+        raise ValueError("A SIPAS unit report needs the unit's overall index.")
     name = unit_name(view.unit, language)
     headline = _row(view.overall.label, view.overall.estimate, report)
-    elements = tuple(_row(e.label, e.estimate, report) for e in view.elements)
+    elements = tuple(_row(e.label, e.estimate, report, index=e.code) for e in view.elements)
     criteria = {e.code: [] for e in view.elements}
     for line in view.criteria:
-        criteria[line.element].append(_row(line.label, line.estimate, report, line.weakest))
+        criteria[line.element].append(_row(line.label, line.estimate, report, line.weakest, index=line.code))
     groups = tuple(
         ElementGroup(element, tuple(criteria[line.code])) for element, line in zip(elements, view.elements, strict=True)
     )
@@ -301,19 +380,7 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
     )
     comparison = tuple(_line(v, report, language) for v in (view, *unit_report.above))
     children = tuple(_line(v, report, language) for v in unit_report.children)
-    trend_points, trend_rows = [], []
-    for period, estimate in unit_report.trend:
-        trend_points.append(_trend_point(period, estimate))
-        trend_rows.append((wording.period_label(period), _row(headline.label, estimate, report)))
-    settings = report.settings
-    trend_svg = trend_chart(
-        trend_points,
-        language=language,
-        target=settings.target,
-        level=settings.confidence,
-        title=_("Overall index by period"),
-        width=TREND_WIDTH,
-    )
+    trend_svg, trend_rows = _trend(unit_report, headline.label, "overall", language, _("Overall index by period"))
     names = labels(report.questionnaire, language)
     extras = view.extras
     integrity = tuple(
@@ -322,15 +389,7 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
     overall_question = (
         _plain_row(names["overall_question"], extras["overall_question"]) if "overall_question" in extras else None
     )
-    comments: tuple = ()
-    if unit_report.comments is None:
-        state = WITHHELD
-    elif not include_comments:
-        state = NOT_INCLUDED
-    elif not unit_report.comments:
-        state = NONE_GIVEN
-    else:
-        state, comments = SHOWN, unit_report.comments
+    state, comments = _comments(unit_report, include_comments)
     return UnitDocument(
         language=language,
         unit=view.unit,
@@ -350,8 +409,8 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
         if unit_report.children_level
         else None,
         children=children,
-        trend_chart=Markup(trend_svg),  # noqa: S704  # nosec B704  # drawn by surveyapp.charts, which escapes every text
-        trend=tuple(trend_rows),
+        trend_chart=trend_svg,
+        trend=trend_rows,
         change=wording.change(unit_report.change),
         integrity=integrity,
         overall_question=overall_question,
@@ -363,12 +422,81 @@ def unit_document(unit_report: UnitReport, language: str, *, include_comments: b
     )
 
 
-def _trend_point(period: Period, estimate: scoring.Estimate | None) -> TrendPoint:
+def _single_index_document(unit_report: UnitReport, language: str, *, include_comments: bool) -> UnitDocument:
+    """The report of a unit for a questionnaire scored as one headline index: a one-tap rating (the share
+    satisfied) or a case evaluation (mean points out of the questionnaire's maximum, and the share of case
+    files in each grade band), each figure in its own unit."""
+    report, view = unit_report.report, unit_report.view
+    questionnaire = report.questionnaire
+    index = headline_index(questionnaire)
+    names = labels(questionnaire, language)
+    headline = _row(names[index], view.headline, report, index=index)
+    results = tuple(
+        _row(names.get(name, name), estimate, report, index=name)
+        for name, estimate in view.extras.items()
+        if name != index
+    )
+    trend_svg, trend_rows = _trend(
+        unit_report, headline.label, index, language, _("%(index)s by period", index=headline.label)
+    )
+    state, comments = _comments(unit_report, include_comments)
+    measure = unit_report.measure
+    if questionnaire.kind == "case":
+        indicators = questionnaire.by_role("case_indicator")
+        scale_note = _(
+            "A case file scores up to %(top)s: %(count)d indicators, each worth up to %(most)s points. When some "
+            "indicators were not answered, the points of those answered are scaled up to all of them. Mean points "
+            "have no target: the satisfaction target is a share.",
+            top=wording.scale_top(measure),
+            count=len(indicators),
+            most=wording.decimal(max((p.value for q in indicators for p in q.scale.points), default=0), 0),
+        )
+    else:
+        scale_note = _("The index is the weighted share of respondents who were satisfied.")
+    return UnitDocument(
+        language=language,
+        unit=view.unit,
+        name=unit_name(view.unit, language),
+        level=view.level,
+        level_label=wording.level_name(view.level),
+        above_names=tuple(unit_name(v.unit, language) for v in unit_report.above),
+        facts=_facts(report, language, view.left_out),
+        headline=headline,
+        elements=(),
+        element_chart=Markup(""),
+        groups=(),
+        criteria_chart=Markup(""),
+        weakest=(),
+        comparison=tuple(_line(v, report, language) for v in (view, *unit_report.above)),
+        children_label=wording.level_name(unit_report.children_level, plural=True)
+        if unit_report.children_level
+        else None,
+        children=tuple(_line(v, report, language) for v in unit_report.children),
+        trend_chart=trend_svg,
+        trend=trend_rows,
+        change=wording.change(unit_report.change, measure),
+        integrity=(),
+        overall_question=None,
+        improve=(),
+        improve_answered=0,
+        comments=comments,
+        comments_state=state,
+        methods=_methods(report, language, unit_report.minimum_group, view.left_out),
+        kind=questionnaire.kind,
+        measure=measure,
+        results=results,
+        scale_note=scale_note,
+    )
+
+
+def _trend_point(period: Period, estimate: scoring.Estimate | None, measure: Measure = SHARE_MEASURE) -> TrendPoint:
     if estimate is None or not math.isfinite(estimate.estimate):
-        return TrendPoint(period.code)
-    if not (math.isfinite(estimate.lower) and math.isfinite(estimate.upper)):
-        return TrendPoint(period.code, estimate.estimate, n=max(estimate.n, 1))
-    return TrendPoint(period.code, estimate.estimate, estimate.lower, estimate.upper, n=max(estimate.n, 1))
+        return TrendPoint(period.code, measure=measure)
+    value, n = measure.clip(estimate.estimate), max(estimate.n, 1)
+    bounds = shown_interval(estimate, measure)
+    if bounds is None:
+        return TrendPoint(period.code, value, n=n, measure=measure)
+    return TrendPoint(period.code, value, *bounds, n=n, measure=measure)
 
 
 # ---------------------------------------------------------------------------------------------- comparisons

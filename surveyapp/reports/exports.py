@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, func, select
 from surveyapp.db import db
 from surveyapp.periods import Period
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
+from surveyapp.reports.data import measure_of
 from surveyapp.responses.export import ResponseTable
 from surveyapp.responses.models import Response
 from surveyapp.scores.output import CSV_COLUMNS, csv_rows
@@ -33,8 +34,10 @@ from surveyapp.scores.service import ScoreReport, Unit
 XLSX_MAX_ROWS = 1_048_575
 #: Rows written between two chunks of a streamed CSV.
 CSV_CHUNK_ROWS = 500
-#: Score columns holding shares, shown as percentages in XLSX.
+#: Score columns holding the index's values: shares shown as percentages in XLSX, a case evaluation's mean
+#: points as points.
 PERCENT_COLUMNS = frozenset({"estimate", "se", "lower", "upper"})
+PERCENT_FORMAT, POINTS_FORMAT = "0.0%", "0.0"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 
@@ -65,9 +68,13 @@ def xlsx_file(
     about: Sequence[tuple[str, Any]],
     about_title: str,
     percent_columns: frozenset[str] = frozenset(),
+    row_format: Callable[[Sequence[Any]], str] | None = None,
 ) -> IO[bytes]:
     """An XLSX workbook in a temporary file, positioned at its start: ``rows`` under ``columns`` in ``sheet``,
-    and ``about`` (label, value) on a second sheet. Raises :class:`ExportTooLarge` past the row limit."""
+    and ``about`` (label, value) on a second sheet. Raises :class:`ExportTooLarge` past the row limit.
+
+    Numbers in ``percent_columns`` are shown as percentages, or in the number format ``row_format`` gives
+    their row (a row of points is not a share)."""
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet(sheet)
     data.freeze_panes = "A2"
@@ -77,9 +84,10 @@ def xlsx_file(
     for count, row in enumerate(rows, start=1):
         if count > XLSX_MAX_ROWS:
             raise ExportTooLarge(f"An XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows; export CSV instead.")
+        number_format = row_format(row) if row_format is not None else PERCENT_FORMAT
         data.append(
             [
-                _styled(data, value, number_format="0.0%") if i in percent else _text_or_value(data, value)
+                _styled(data, value, number_format=number_format) if i in percent else _text_or_value(data, value)
                 for i, value in enumerate(row)
             ]
         )
@@ -130,7 +138,13 @@ def scores_xlsx(
     about: Sequence[tuple[str, Any]],
     about_title: str,
 ) -> IO[bytes]:
-    return xlsx_file("scores", CSV_COLUMNS, score_rows(report, level, keep), about, about_title, PERCENT_COLUMNS)
+    index_column = CSV_COLUMNS.index("index")
+
+    def row_format(row: Sequence[Any]) -> str:
+        return PERCENT_FORMAT if measure_of(report.questionnaire, row[index_column]).is_share else POINTS_FORMAT
+
+    rows = score_rows(report, level, keep)
+    return xlsx_file("scores", CSV_COLUMNS, rows, about, about_title, PERCENT_COLUMNS, row_format)
 
 
 # ------------------------------------------------------------------------------------------------- responses

@@ -25,6 +25,10 @@ from surveyapp.scores.service import ScoreReport, Unit
 HELPERS = {
     "pct": wording.percent,
     "ci": wording.interval,
+    "val": wording.value,
+    "est": wording.estimate_text,
+    "ci_of": wording.interval_of,
+    "top": wording.scale_top,
     "num": wording.count,
     "dec": wording.decimal,
     "pts": wording.signed_points,
@@ -62,14 +66,16 @@ def unit_report(
     include_comments: bool,
     minimum_group: int,
 ) -> Rendered | None:
-    """The PDF report of one unit, or ``None`` when it has no scored SIPAS response in the period."""
+    """The PDF report of one unit for the questionnaire of ``scores``, or ``None`` when the unit has no scored
+    response to it in the period. SIPAS has the full report; a rating or a case evaluation a shorter one."""
     with force_locale(language):
         data = build_unit_report(scores, period, level, unit_id, language, minimum_group=minimum_group)
-        if data is None or data.view.overall is None:
+        if data is None or data.view.headline is None:
             return None
         doc = unit_document(data, language, include_comments=include_comments)
-        html = render_html("reports/unit.html", doc, language)
-    name = f"{period.code}-{level}-{data.view.unit.code}-{language}.pdf"
+        html = render_html("reports/unit.html" if doc.kind == "sipas" else "reports/unit_single.html", doc, language)
+    questionnaire = "" if doc.kind == "sipas" else f"-{data.report.instrument}"
+    name = f"{period.code}-{level}-{data.view.unit.code}{questionnaire}-{language}.pdf"
     return Rendered(name, html, render_pdf(html))
 
 

@@ -2,9 +2,11 @@
 
 Routes (``?period=2026-Q3`` defaults to the current quarter, ``?lang=en`` to Vietnamese):
 
-``GET /reports/<kind>/<code>.pdf``
-    The report of an area, agency or counter (``kind`` = ``area``, ``agency``, ``counter``). Needs the
-    ``download_reports`` action and the unit in the person's scope; comments only for roles that may read them.
+``GET /reports/<kind>/<code>.pdf[?instrument=sipas][&field=land]``
+    The report of an area, agency or counter (``kind`` = ``area``, ``agency``, ``counter``) for one
+    questionnaire (SIPAS by default; the one-tap rating and the case evaluation have a shorter report, each
+    figure in its own unit). Needs the ``download_reports`` action and the unit in the person's scope;
+    comments only for roles that may read them.
 ``GET /reports/<kind>/<code>/comparison.pdf?level=district``
     The units of ``level`` inside an area or agency compared: intervals, funnel plot, shrunk estimates,
     Holm/BH-adjusted differences. The province-level report is ``/reports/area/son-la/comparison.pdf``.
@@ -36,7 +38,7 @@ from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.reports import batch, exports, wording
-from surveyapp.reports.data import Scores
+from surveyapp.reports.data import Scores, measure_of
 from surveyapp.reports.render import Rendered, comparison_report, unit_report
 from surveyapp.reports.scope import UNIT_MODELS, inside, kind_of, level_of, scope_of
 from surveyapp.responses.export import ANONYMOUS_COLUMNS, response_table
@@ -85,10 +87,17 @@ def find_unit(kind: str, code: str, action: Action) -> Area | Agency | Counter:
     return found
 
 
-def deliver(rendered: Rendered | None, unit, period: Period, language: str, **details) -> Response:
+def deliver(
+    rendered: Rendered | None, unit, period: Period, language: str, instrument: str = "sipas", **details
+) -> Response:
     """The PDF as a download, the download audited and committed; 404 with a sentence when there is no report."""
     if rendered is None:
-        message = _("%(unit)s has no scored SIPAS responses in %(period)s.", unit=unit.name, period=period.code)
+        message = _(
+            "%(unit)s has no scored responses to the questionnaire '%(instrument)s' in %(period)s.",
+            unit=unit.name,
+            instrument=instrument,
+            period=period.code,
+        )
         abort(404, description=message)
     target = f"{kind_of(unit)}:{unit.code}"
     audit.record("report_downloaded", current_user, target=target, period=period.code, language=language, **details)
@@ -111,13 +120,15 @@ def scores_for(period: Period, instrument: str = "sipas", field: str | None = No
 @bp.get("/<kind>/<code>.pdf")
 @login_required
 def unit_pdf(kind: str, code: str):
-    """The PDF report of one area, agency or counter for a period."""
+    """The PDF report of one area, agency or counter for a period, for one questionnaire."""
     unit = find_unit(kind, code, Action.DOWNLOAD_REPORTS)
     period, language = period_arg(), language_arg()
+    instrument = request.args.get("instrument") or "sipas"
+    field = request.args.get("field") or None
     comments = may(Action.VIEW_COMMENTS, unit)
     try:
         rendered = unit_report(
-            Scores(),
+            Scores(instrument, field),
             period,
             level_of(unit),
             unit.id,
@@ -127,7 +138,9 @@ def unit_pdf(kind: str, code: str):
         )
     except ScoringError as exc:
         abort(422, description=str(exc))
-    return deliver(rendered, unit, period, language, report="unit", comments=comments)
+    return deliver(
+        rendered, unit, period, language, instrument, report="unit", comments=comments, questionnaire=instrument
+    )
 
 
 @bp.get("/<kind>/<code>/comparison.pdf")
@@ -258,6 +271,20 @@ def _score_about(report: ScoreReport, level: str) -> list[tuple[str, object]]:
         (_("Scoring settings"), settings.describe()),
         (_("Respondent weights"), report.weighting_note),
         (_("Shares"), _("estimate, se, lower and upper are shares between 0 and 1, shown as percentages")),
+        *(
+            (
+                (
+                    _("Points"),
+                    _(
+                        "for the index 'points', estimate, se, lower and upper are mean points of a case file, "
+                        "out of %(top)s",
+                        top=wording.scale_top(measure_of(report.questionnaire, "points")),
+                    ),
+                ),
+            )
+            if report.kind == "case"
+            else ()
+        ),
         *((_("Note"), note) for note in report.notes),
     ]
 

@@ -20,14 +20,27 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 import scoring
-from surveyapp.i18n import format_percent
+from surveyapp.numbers import (
+    ASCII_MINUS,
+    SHARE_MEASURE,
+    Measure,
+    format_difference,
+    format_estimate,
+    format_interval,
+    format_interval_of,
+    format_number,
+    format_percent,
+    format_percent_short,
+    format_scale_top,
+    format_value,
+)
 from surveyapp.periods import Period
 
 MET, NOT_MET, INCONCLUSIVE, NO_ESTIMATE = "met", "not_met", "inconclusive", "no_estimate"
 DECISIONS = (MET, NOT_MET, INCONCLUSIVE, NO_ESTIMATE)
 #: The sign of a negative difference: the hyphen-minus, which every report font has (U+2212 is missing in
 #: Noto Sans, and a fallback font costs a second embedded font).
-MINUS = "-"
+MINUS = ASCII_MINUS
 
 
 def language() -> str:
@@ -41,10 +54,22 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 def target_text(target: float) -> str:
     """A target or confidence level with as few decimals as it needs: ``90%``, ``99,8%``."""
-    for digits in (0, 1, 2):
-        if math.isclose(target * 100, round(target * 100, digits), abs_tol=1e-9):
-            return percent(target, digits)
-    return percent(target, 2)
+    return format_percent_short(target, language())
+
+
+def value(number: float | None, measure: Measure | None = None) -> str:
+    """A value in its measure's unit, as a table cell writes it: ``91,2%``, or ``15,6`` for points."""
+    return format_value(number, measure, language())
+
+
+def estimate_text(number: float | None, measure: Measure | None = None) -> str:
+    """A value with its unit: ``91,2%``, or ``15,6 / 18 điểm`` (``15.6 / 18 points``)."""
+    return format_estimate(number, measure, language())
+
+
+def scale_top(measure: Measure) -> str:
+    """The top of the scale with its unit: ``100%``, ``18 điểm`` (``18 points``)."""
+    return format_scale_top(measure, language())
 
 
 def count(value: float | None) -> str:
@@ -55,17 +80,13 @@ def count(value: float | None) -> str:
 
 
 def decimal(value: float | None, digits: int = 1) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return format_decimal(value, format=f"#,##0.{'0' * digits}", locale=language())
+    return format_number(value, language(), digits)
 
 
-def signed_points(difference: float) -> str:
-    """A difference of shares in percentage points with its sign: ``+1,9`` or ``−2,9``."""
-    text = format_decimal(abs(difference) * 100, format="0.0", locale=language())
-    if text.strip("0,.") == "":
-        return text
-    return ("+" if difference > 0 else MINUS) + text
+def signed_points(difference: float, measure: Measure | None = None) -> str:
+    """A difference with its sign, without its unit (the sentence or heading names it): of shares in
+    percentage points (``+1,9``, ``-2,9``), of points in points."""
+    return format_difference(difference, measure, language(), unit=False, minus=MINUS)
 
 
 def probability(value: float | None) -> str:
@@ -88,11 +109,23 @@ def p_value(value: float | None) -> str:
     return decimal(value, 3)
 
 
-def interval(lower: float | None, upper: float | None) -> str:
-    """``80,2% – 86,7%``."""
-    if lower is None or upper is None or not (math.isfinite(lower) and math.isfinite(upper)):
+def interval(lower: float | None, upper: float | None, measure: Measure | None = None) -> str:
+    """``80,2% – 86,7%`` (``15,1 – 16,1`` for points); ``–`` when an end is missing."""
+    return format_interval(lower, upper, measure, language(), " – ")
+
+
+def interval_of(estimate: scoring.Estimate | None, measure: Measure | None = None) -> str:
+    """The interval of ``estimate`` as :func:`interval` writes it, or a few words when there is none to show
+    (a mean of points from a single response: see :func:`surveyapp.numbers.shown_interval`)."""
+    if estimate is None or not math.isfinite(estimate.estimate):
         return "–"
-    return f"{percent(lower)} – {percent(upper)}"
+    text = format_interval_of(estimate, measure, language(), " – ")
+    return text or _("too few responses for an interval")
+
+
+def insufficient() -> str:
+    """What a change between periods says when a period has too few responses to test it."""
+    return _("Not enough responses to conclude")
 
 
 def decision_of(estimate: scoring.Estimate | None) -> str:
@@ -165,17 +198,27 @@ def decision(estimate: scoring.Estimate | None, target: float, confidence: float
     )
 
 
-def change(change: scoring.PeriodChange | None) -> str:
-    """The change of the headline index between the last two periods with data, in one sentence."""
+def change(change: scoring.PeriodChange | None, measure: Measure = SHARE_MEASURE) -> str:
+    """The change of the headline index between the last two periods with data, in one sentence, in the
+    measure's unit (percentage points between shares, points between mean points)."""
+    if change is not None and change.insufficient:
+        return _(
+            "%(conclusion)s: too few responses to measure a change between %(before)s and %(period)s.",
+            conclusion=insufficient(),
+            period=period_label_of(change.period_to),
+            before=period_label_of(change.period_from),
+        )
     if change is None or not change.testable:
         return _("There are not enough periods with data to measure a change.")
     values = {
-        "points": signed_points(change.difference),
+        "points": signed_points(change.difference, measure),
         "before": period_label_of(change.period_from),
         "level": target_text(change.level),
-        "lower": signed_points(change.lower),
-        "upper": signed_points(change.upper),
+        "lower": signed_points(change.lower, measure),
+        "upper": signed_points(change.upper, measure),
     }
+    if not measure.is_share:
+        return _points_change(change, values)
     if change.direction == scoring.INCREASE:
         return _(
             "%(points)s percentage points since %(before)s (%(level)s confidence interval of the change: %(lower)s "
@@ -191,6 +234,26 @@ def change(change: scoring.PeriodChange | None) -> str:
     return _(
         "%(points)s percentage points since %(before)s (%(level)s confidence interval of the change: %(lower)s "
         "to %(upper)s): no evidence of a real change.",
+        **values,
+    )
+
+
+def _points_change(change: scoring.PeriodChange, values: dict[str, str]) -> str:
+    if change.direction == scoring.INCREASE:
+        return _(
+            "%(points)s points since %(before)s (%(level)s confidence interval of the change: %(lower)s to "
+            "%(upper)s): a real increase.",
+            **values,
+        )
+    if change.direction == scoring.DECREASE:
+        return _(
+            "%(points)s points since %(before)s (%(level)s confidence interval of the change: %(lower)s to "
+            "%(upper)s): a real decrease.",
+            **values,
+        )
+    return _(
+        "%(points)s points since %(before)s (%(level)s confidence interval of the change: %(lower)s to "
+        "%(upper)s): no evidence of a real change.",
         **values,
     )
 

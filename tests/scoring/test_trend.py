@@ -13,7 +13,15 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 import scoring._trend as trend
-from scoring._trend import DECREASE, INCREASE, NO_CHANGE, NOT_TESTABLE, linear_trend, period_change
+from scoring._trend import (
+    DECREASE,
+    INCREASE,
+    INSUFFICIENT,
+    NO_CHANGE,
+    NOT_TESTABLE,
+    linear_trend,
+    period_change,
+)
 
 with (Path(__file__).parent / "reference" / "compare" / "trend_wls.csv").open(newline="") as _handle:
     R_TREND = {row["case"]: {k: float(v) for k, v in row.items() if k != "case"} for row in csv.DictReader(_handle)}
@@ -157,6 +165,33 @@ def test_zero_variance_periods():
     one_sided = period_change([0.9, 1.0], [2e-4, 0.0], 20)
     assert one_sided.testable
     assert one_sided.se == pytest.approx(np.sqrt(2e-4))
+
+
+@pytest.mark.parametrize(
+    ("df", "short"),
+    [([45, 0], "2026-Q4 has"), ([0, 30], "2026-Q3 has"), ([0, 0], "2026-Q3 and 2026-Q4 have"), (0, "2026-Q3 and")],
+)
+def test_a_period_without_degrees_of_freedom_is_not_enough_to_conclude(df, short):
+    # one response in the latest quarter: df = n - strata = 0, and its linearised variance is 0 by construction
+    ch = period_change([0.88, 1.0], [3e-4, 0.0], df, ["2026-Q3", "2026-Q4"])
+    assert ch.direction == INSUFFICIENT and ch.insufficient
+    assert not ch.testable
+    assert (ch.period_from, ch.period_to) == ("2026-Q3", "2026-Q4")
+    assert (ch.estimate_from, ch.estimate_to, ch.difference) == (0.88, 1.0, pytest.approx(0.12))
+    for value in (ch.se, ch.df, ch.statistic, ch.p_value, ch.lower, ch.upper):
+        assert np.isnan(value)
+    assert ch.status.startswith("Not enough responses") and short in ch.status
+
+
+def test_only_the_compared_periods_need_degrees_of_freedom():
+    y, v = [0.80, 0.85, 0.90], [2e-4, 2e-4, 2e-4]
+    ch = period_change(y, v, [0, 40, 40], ["2024", "2025", "2026"])
+    assert ch.testable and ch.df == pytest.approx(80) and ch.direction in (INCREASE, NO_CHANGE)
+    early = period_change(y, v, [0, 40, 40], ["2024", "2025", "2026"], between=("2024", "2026"))
+    assert early.direction == INSUFFICIENT
+    # a compared period without an estimate stays "not testable", whatever its df
+    missing = period_change([0.8, np.nan], [2e-4, np.nan], [40, 0])
+    assert missing.direction == NOT_TESTABLE and not missing.insufficient
 
 
 def test_between_by_label_or_position_and_sign():

@@ -7,7 +7,9 @@ import re
 import pytest
 
 from surveyapp.i18n import format_percent
+from surveyapp.numbers import Measure, format_estimate, format_interval
 from surveyapp.periods import parse_period
+from surveyapp.reports.data import measure_of
 from surveyapp.scores.service import compute_scores
 from tests.staff import ACCOUNTS, create_accounts, sign_in
 
@@ -114,3 +116,30 @@ def test_comments_only_for_roles_that_may_read_them(demo_app):
 def test_counter_supervisor_goes_to_the_devices(demo_app):
     client = signed_in(demo_app, "supervisor")
     assert client.get("/agency/").headers["Location"].endswith("/agency/devices")
+
+
+def test_the_case_evaluation_is_shown_in_points_out_of_its_maximum(demo_app):
+    client = signed_in(demo_app, "office")
+    with demo_app.app_context():
+        report = compute_scores(parse_period(PERIOD), "case")
+        [province] = report.level_rows("province")
+        points = province["estimates"]["points"]
+        measure = measure_of(report.questionnaire, "points")
+    assert measure == Measure.points(18)  # derived from the questionnaire: nine indicators scored 2/1/0
+    page = client.get(f"/agency/area/son-la?period={PERIOD}&instrument=case")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    headline = html[html.index('<p class="big">') : html.index("</p>", html.index('<p class="big">'))]
+    assert f"<strong>{format_estimate(points.estimate, measure, 'vi')}</strong>" in headline
+    assert " / 18 điểm</strong>" in headline and "%" not in headline
+    assert f"[{format_interval(points.lower, points.upper, measure, 'vi')}]" in headline
+    assert re.search(r"\[\d+,\d–\d+,\d\]", headline)  # "[15,1–16,1]": a decimal comma, no percent sign
+    assert "Điểm trung bình (thang 18 điểm)" in html  # the trend chart's axis
+    assert 'class="target"' not in html  # no 90% line on a scale of points
+    assert "Thay đổi so với" in html and " điểm [" in html and "điểm %" not in html
+    english = client.get(f"/agency/area/son-la?period={PERIOD}&instrument=case&lang=en").get_data(as_text=True)
+    assert f"<strong>{format_estimate(points.estimate, measure, 'en')}</strong>" in english
+    assert " / 18 points</strong>" in english
+    index = client.get(f"/agency/area/son-la/index/points?period={PERIOD}&instrument=case").get_data(as_text=True)
+    assert f"<strong>{format_estimate(points.estimate, measure, 'vi')}</strong>" in index
+    assert 'instrument=case' in html and "/reports/area/son-la.pdf?" in html  # its PDF report

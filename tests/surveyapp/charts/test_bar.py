@@ -7,6 +7,7 @@ import re
 import pytest
 
 from surveyapp.charts import IndexItem, index_bar_chart
+from surveyapp.numbers import Measure
 from tests.surveyapp.charts.svgtools import (
     SVG,
     by_class,
@@ -218,3 +219,48 @@ def test_bad_chart_options_are_refused():
         index_bar_chart(ELEMENTS, width=100)
     with pytest.raises(ValueError, match="IndexItem"):
         index_bar_chart([("Tiếp cận", 0.9, 0.8, 0.95, 100)])
+
+
+POINTS = Measure.points(18)
+UNITS_IN_POINTS = [
+    IndexItem("Huyện Mộc Châu", 15.6, 15.1, 16.1, n=200, measure=POINTS),
+    IndexItem("Huyện Yên Châu", 12.3, 10.0, 14.1, n=30, measure=POINTS, highlight=True),
+    IndexItem("Huyện Sốp Cộp", no_estimate=True, n=1, measure=POINTS),
+]
+
+
+def _points_scale(root):
+    ticks = sorted((x, float(label.replace(",", "."))) for label, x in tick_positions(root).items())
+    (xa, va), (xb, vb) = ticks[0], ticks[-1]
+    return linear((va, xa), (vb, xb))
+
+
+def test_bars_of_points_run_from_zero_to_the_maximum_without_a_target():
+    root = parse(index_bar_chart(UNITS_IN_POINTS, target=None, language="vi"))
+    labels = [text(tick) for tick in by_class(root, "tick")]
+    assert labels[0] == "0" and labels[-1] == "18" and not any(label.endswith("%") for label in labels)
+    assert by_class(root, "target") == [] and by_class(root, "target-label") == []
+    x = _points_scale(root)
+    bars = by_class(root, "bar")
+    assert num(bars[0], "x") == pytest.approx(x(0), abs=0.1)
+    assert num(bars[0], "x") + num(bars[0], "width") == pytest.approx(x(15.6), abs=0.15)
+    assert [text(v) for v in by_class(root, "value")] == ["15,6", "12,3", "–"]
+    assert "Huyện Mộc Châu: 15,6 / 18 điểm (KTC 95%: 15,1–16,1; n = 200)" in [title(g) for g in by_class(root, "item")]
+    description = root.find(f"{SVG}desc").text
+    assert "điểm trung bình (thang 18 điểm)" in description and "mục tiêu" not in description
+    english = parse(index_bar_chart(UNITS_IN_POINTS, target=None, language="en"))
+    assert "Huyện Yên Châu: 12.3 / 18 points (95% CI: 10.0–14.1; n = 30)" in [
+        title(g) for g in by_class(english, "item")
+    ]
+    assert "%" not in "".join(text(v) for v in by_class(english, "value"))
+
+
+def test_points_take_no_target_and_one_scale():
+    with pytest.raises(ValueError, match="bars of points take none"):
+        index_bar_chart(UNITS_IN_POINTS)  # the default target, 90%, is a share
+    with pytest.raises(ValueError, match="one scale"):
+        index_bar_chart([*UNITS_IN_POINTS, ELEMENTS[0]], target=None)
+    with pytest.raises(ValueError, match="between 0 and 18 points"):
+        IndexItem("A", 19.0, 17.0, 18.0, n=5, measure=POINTS)
+    # a share index without a target (an integrity index) draws no target line either
+    assert by_class(parse(index_bar_chart(ELEMENTS, target=None)), "target") == []

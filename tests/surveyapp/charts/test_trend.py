@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from surveyapp.charts import TrendPoint, sparkline, trend_chart
+from surveyapp.numbers import Measure
 from tests.surveyapp.charts.svgtools import SVG, by_class, num, parse, path_points, share_scale, text, texts, title
 
 QUARTERS = [
@@ -141,3 +142,37 @@ def test_sparkline_domain_is_lowered_rather_than_cutting_a_value():
         sparkline(low, domain=(0.9, 0.8))
     with pytest.raises(ValueError, match="between 8 and 400 pixels"):
         sparkline(low, width=2)
+
+
+POINTS = Measure.points(18)
+MEAN_POINTS = [
+    TrendPoint("2026-Q1", 15.2, 14.6, 15.8, n=300, measure=POINTS),
+    TrendPoint("2026-Q2", measure=POINTS),
+    TrendPoint("2026-Q3", 15.6, 15.1, 16.1, n=200, measure=POINTS),
+    TrendPoint("2026-Q4", 14.0, n=1, measure=POINTS),  # one case file: no interval
+]
+
+
+def test_a_trend_of_points_has_a_points_axis_ending_at_the_maximum_and_no_target():
+    root = parse(trend_chart(MEAN_POINTS, target=None, language="vi"))
+    ticks = [text(tick) for tick in by_class(root, "y-tick")]
+    assert ticks[-1] == "18" and not any(label.endswith("%") for label in ticks)
+    assert float(ticks[0].replace(",", ".")) <= 14.0 - 0.025 * 18
+    assert by_class(root, "target") == [] and by_class(root, "target-label") == []
+    assert text(by_class(root, "y-title")[0]) == "Điểm trung bình (thang 18 điểm)"
+    assert [text(v) for v in by_class(root, "value")] == ["15,2", "15,6", "14,0"]
+    titles = [title(group) for group in by_class(root, "estimate")]
+    assert "2026-Q3: 15,6 / 18 điểm (KTC 95%: 15,1–16,1; n = 200)" in titles
+    assert "2026-Q4: 14,0 / 18 điểm (n = 1)" in titles
+    assert len(by_class(root, "whisker")) == 2
+    english = parse(trend_chart(MEAN_POINTS, target=None, language="en")).find(f"{SVG}desc").text
+    assert english.startswith("Line chart of the mean points (out of 18 points) over 4 periods")
+    assert "latest (2026-Q4): 14.0 / 18 points" in english and "target" not in english
+
+
+def test_a_trend_of_points_takes_no_target():
+    with pytest.raises(ValueError, match="a trend of points takes none"):
+        trend_chart(MEAN_POINTS)
+    with pytest.raises(ValueError, match="one scale"):
+        trend_chart([*MEAN_POINTS[:1], TrendPoint("2026-Q2", 0.9)], target=None)
+    assert "15,0 / 18 điểm" in sparkline([TrendPoint("a", 15.0, measure=POINTS)], target=None)
