@@ -79,9 +79,21 @@ def decision_label(decision: str | None) -> str:
         "met": _l("Target met"),
         "not_met": _l("Below target"),
         "inconclusive": _l("Not yet clear"),
+        "insufficient": _l("Not enough responses to conclude"),
         "no_estimate": _l("No estimate"),
     }
     return str(labels.get(decision or "", ""))
+
+
+def reliability_label(rule: str | None) -> str:
+    """The reliability rule an index fails, in a few words ("" when it meets them all)."""
+    labels = {
+        "few_answers": _l("fewer answers than needed"),
+        "small_effective_size": _l("effective sample size too small"),
+        "wide_interval": _l("confidence interval too wide"),
+        "wide_relative_interval": _l("confidence interval too wide near the ends of the scale"),
+    }
+    return str(labels.get(rule or "", rule or ""))
 
 
 def funnel_label(status: str | None) -> str:
@@ -140,6 +152,7 @@ def init_app(app) -> None:
         language_name=language_name,
         localtime=localtime,
         decision_label=decision_label,
+        reliability_label=reliability_label,
         funnel_label=funnel_label,
         pair_label=pair_label,
         weighting_label=weighting_label,

@@ -434,6 +434,11 @@ class LevelComparison:
     def estimate(self, view: UnitView) -> scoring.Estimate | None:
         return index_estimate(view, self.index)
 
+    def excluded_counts(self) -> list[tuple[str, int]]:
+        """How many units were left out of the comparison by each reliability rule, in the rules' order."""
+        rules = [rule for _view, rule in self.excluded]
+        return [(rule, rules.count(rule)) for rule in scoring.RELIABILITY_REASONS if rule in rules]
+
     @property
     def measure(self) -> Measure:
         return measure_of(self.report.questionnaire, self.index)

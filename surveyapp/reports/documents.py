@@ -130,6 +130,11 @@ class Methods:
     indicators: int = 0
     indicator_top: str = ""
     scale_top: str = ""
+    #: The reliability rules in one sentence.
+    reliability: str = ""
+    #: The least respondents of a post-stratum, and the cells merged to reach it: (agency, fields, respondents).
+    min_cell_size: int = 20
+    merged_cells: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,7 +202,7 @@ def _row(
     settings, questionnaire = report.settings, report.questionnaire
     decision = None
     if has_target(questionnaire, index):
-        decision = wording.decision(estimate, settings.target, settings.confidence)
+        decision = wording.decision(estimate, settings.target, settings.confidence, settings.rules)
     return Row(label, estimate, decision, weakest, measure_of(questionnaire, index))
 
 
@@ -303,8 +308,29 @@ def _methods(report: ScoreReport, language: str, minimum_group: int, left_out: i
         minimum_group=minimum_group,
         left_out=left_out,
         kind=questionnaire.kind,
+        reliability=wording.reliability_rules(settings.rules),
+        min_cell_size=settings.min_cell_size,
+        merged_cells=_merged_cells(report, language),
         **case,
     )
+
+
+def _merged_cells(report: ScoreReport, language: str) -> tuple[tuple[str, str, int], ...]:
+    """The post-strata merged before weighting: the agency, its fields merged (or its whole), respondents."""
+    rows = []
+    for cell in report.merged_cells:
+        agency = report.units["agency"].get(cell.agency_id)
+        if agency is None:
+            continue
+        if cell.whole_agency:
+            fields = _("all fields together")
+        else:
+            fields = ", ".join(
+                _("field unknown") if names is None else (names[1] if language != "vi" and names[1] else names[0])
+                for names in cell.names
+            )
+        rows.append((unit_name(agency, language), fields, cell.respondents))
+    return tuple(sorted(rows))
 
 
 def _line(view: UnitView, report: ScoreReport, language: str) -> UnitLine:
@@ -506,6 +532,8 @@ def _trend_point(period: Period, estimate: scoring.Estimate | None, measure: Mea
 class ComparedUnit:
     line: UnitLine
     code: str
+    #: Why the unit is not compared, in words ("" when it is).
+    not_compared: str
     #: Where the unit lies on the funnel plot, in words ("" when it is not on the plot).
     funnel: str
     funnel_category: str
@@ -518,11 +546,16 @@ class ComparedUnit:
 
 @dataclass(frozen=True)
 class Pair:
+    """A difference between two units, with each adjustment's interval beside its verdict (an interval
+    excludes zero exactly when its verdict calls a difference)."""
+
     a: str
     b: str
     difference: float
-    lower: float
-    upper: float
+    holm_lower: float
+    holm_upper: float
+    bh_lower: float
+    bh_upper: float
     p_holm: float
     p_bh: float
     holm: str
@@ -537,7 +570,10 @@ class ComparisonDocument:
     level: str
     level_label: str
     facts: Facts
+    #: The units compared (their index meets the reliability rules), from the highest index to the lowest.
     units: tuple[ComparedUnit, ...]
+    #: The units whose index fails the rules: listed by name with their responses, never ranked.
+    insufficient: tuple[ComparedUnit, ...]
     element_titles: tuple[str, ...]
     overall_label: str
     bar_charts: tuple[Markup, ...]
@@ -591,6 +627,7 @@ def comparison_document(
                 shrink.labels, shrink.mean, shrink.lower, shrink.upper, shrink.prob_below, strict=True
             )
         }
+    excluded = {view.unit.code: rule for view, rule in comparison.excluded}
     units = []
     for view in comparison.views:
         code = view.unit.code
@@ -600,12 +637,15 @@ def comparison_document(
             ComparedUnit(
                 _line(view, report, language),
                 code,
+                wording.reliability_rule(excluded[code]) if code in excluded else "",
                 wording.funnel_position(category, levels) if category else "",
                 category,
                 *(s if s is not None else (None, None, None, None)),
             )
         )
     units.sort(key=_by_estimate)
+    insufficient = tuple(sorted((u for u in units if u.not_compared), key=lambda u: u.line.name))
+    units = [u for u in units if not u.not_compared]
     bar_charts = _bar_pages(
         [u.line.headline for u in units], report, language, wording.level_name(comparison.level, plural=True)
     )
@@ -618,6 +658,7 @@ def comparison_document(
         level_label=wording.level_name(comparison.level, plural=True),
         facts=_facts(report, language, parent_view.left_out),
         units=tuple(units),
+        insufficient=insufficient,
         element_titles=tuple(e.title.get(language) for e in report.questionnaire.elements),
         overall_label=labels(report.questionnaire, language)["overall"],
         bar_charts=bar_charts,
@@ -653,8 +694,10 @@ def _pairs(comparison: LevelComparison, names: dict[str, str]) -> tuple[list[Pai
                 names.get(str(bh.label_a[j]), str(bh.label_a[j])),
                 names.get(str(bh.label_b[j]), str(bh.label_b[j])),
                 float(bh.difference[j]),
-                float(bh.lower[j]),
-                float(bh.upper[j]),
+                float(holm.adjusted_lower[j]),
+                float(holm.adjusted_upper[j]),
+                float(bh.adjusted_lower[j]),
+                float(bh.adjusted_upper[j]),
                 float(holm.p_adjusted[j]),
                 float(bh.p_adjusted[j]),
                 wording.pair_decision(str(holm.decision[j])),

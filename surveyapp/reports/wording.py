@@ -20,6 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 import scoring
+from surveyapp.i18n import reliability_label
 from surveyapp.numbers import (
     ASCII_MINUS,
     SHARE_MEASURE,
@@ -37,7 +38,9 @@ from surveyapp.numbers import (
 from surveyapp.periods import Period
 
 MET, NOT_MET, INCONCLUSIVE, NO_ESTIMATE = "met", "not_met", "inconclusive", "no_estimate"
-DECISIONS = (MET, NOT_MET, INCONCLUSIVE, NO_ESTIMATE)
+#: The index fails the reliability rules: its answers cannot support a verdict.
+INSUFFICIENT = scoring.INSUFFICIENT
+DECISIONS = (MET, NOT_MET, INCONCLUSIVE, INSUFFICIENT, NO_ESTIMATE)
 #: The sign of a negative difference: the hyphen-minus, which every report font has (U+2212 is missing in
 #: Noto Sans, and a fallback font costs a second embedded font).
 MINUS = ASCII_MINUS
@@ -144,7 +147,74 @@ class Decision:
     explanation: str
 
 
-def decision(estimate: scoring.Estimate | None, target: float, confidence: float) -> Decision:
+def reliability(estimate: scoring.Estimate, rules: scoring.ReliabilityRules | None = None) -> str:
+    """Why an index cannot carry a verdict, in one sentence with its figures (empty when it can)."""
+    rules = rules or scoring.NCHS_RULES
+    code = estimate.reliability
+    if code == scoring.FEW_ANSWERS:
+        return _(
+            "Only %(count)s answers: at least %(least)s are needed to conclude.",
+            count=count(estimate.n),
+            least=count(rules.min_n),
+        )
+    if code == scoring.SMALL_EFFECTIVE_SIZE:
+        return _(
+            "The %(count)s answers weigh as only %(effective)s independent answers (effective sample size): at "
+            "least %(least)s are needed to conclude.",
+            count=count(estimate.n),
+            effective=count(estimate.n_eff),
+            least=decimal(rules.min_effective, 0),
+        )
+    if code == scoring.WIDE_INTERVAL:
+        return _(
+            "The confidence interval (%(interval)s) is wider than %(width)s percentage points: too imprecise to "
+            "conclude.",
+            interval=interval(estimate.lower, estimate.upper),
+            width=decimal(rules.max_width * 100, 0),
+        )
+    if code == scoring.WIDE_RELATIVE_INTERVAL:
+        return _(
+            "The confidence interval (%(interval)s) is too wide for an index this close to 0%% or 100%%: too "
+            "imprecise to conclude.",
+            interval=interval(estimate.lower, estimate.upper),
+        )
+    return ""
+
+
+def reliability_rules(rules: scoring.ReliabilityRules) -> str:
+    """The reliability rules in one sentence, with their figures."""
+    text = _(
+        "An index is given a verdict, a rank and a place on the funnel plot only when it rests on at least "
+        "%(least)s answers, an effective sample size of at least %(effective)s, and a confidence interval no wider "
+        "than %(width)s percentage points",
+        least=count(rules.min_n),
+        effective=decimal(rules.min_effective, 0),
+        width=decimal(rules.max_width * 100, 0),
+    )
+    if rules.max_relative_width is not None:
+        text += _(
+            " and, when wider than %(exempt)s points, no wider than %(relative)s of the distance to 0%% or 100%%",
+            exempt=decimal(rules.exempt_width * 100, 0),
+            relative=percent(rules.max_relative_width, 0),
+        )
+    return text + _(
+        " (NCHS presentation standards for proportions). Other indices are shown as “not enough responses to "
+        "conclude” with their number of answers. A case evaluation's mean points are checked on their numbers "
+        "of answers only."
+    )
+
+
+def reliability_rule(code: str) -> str:
+    """The reliability rule an index fails, in a few words (for tables)."""
+    return reliability_label(code)
+
+
+def decision(
+    estimate: scoring.Estimate | None,
+    target: float,
+    confidence: float,
+    rules: scoring.ReliabilityRules | None = None,
+) -> Decision:
     """The target decision of ``estimate`` in words, with the interval and the confidence it rests on."""
     code = decision_of(estimate)
     goal, level = target_text(target), target_text(confidence)
@@ -152,6 +222,16 @@ def decision(estimate: scoring.Estimate | None, target: float, confidence: float
     if code == NO_ESTIMATE:
         return Decision(
             code, _("No estimate"), _("No data"), _("There are no valid answers to compute this index from.")
+        )
+    if code == INSUFFICIENT:
+        return Decision(
+            code,
+            _("Not enough responses to conclude"),
+            _("Too few responses"),
+            _(
+                "%(why)s No verdict, rank or comparison is drawn from this index; more responses will allow one.",
+                why=reliability(estimate, rules),
+            ),
         )
     bounds = interval(estimate.lower, estimate.upper)
     if code == MET:

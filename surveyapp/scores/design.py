@@ -47,6 +47,8 @@ class MergedCell:
     agency_id: int
     #: Field ids merged (−1 = field unknown).
     fields: tuple[int, ...]
+    #: Their names, Vietnamese and English (``None`` for the unknown field).
+    names: tuple[tuple[str, str | None] | None, ...]
     respondents: int
     #: The agency had no field with enough respondents: the cell is the agency total.
     whole_agency: bool
@@ -145,6 +147,8 @@ def _poststratified(agencies, strata, field, known, population, min_cell_size) -
     collapsed = collapse_cells(cells, np.repeat(np.arange(len(agencies)), n_fields), totals.ravel(), min_cell_size)
     calibration = poststratify(collapsed.cell, collapsed.total)
     cells_of_agency = np.bincount(collapsed.parent, minlength=len(agencies))
+    rows = db.session.execute(select(Field.id, Field.name, Field.name_en).where(Field.id.in_(fields.tolist())))
+    field_names = {id_: (name, name_en) for id_, name, name_en in rows}
     merged = []
     for r in np.flatnonzero(collapsed.merged | collapsed.sparse):
         a = int(collapsed.parent[r])
@@ -155,6 +159,7 @@ def _poststratified(agencies, strata, field, known, population, min_cell_size) -
             MergedCell(
                 agency_id=int(agencies[a]),
                 fields=tuple(int(fields[f]) for f in present),
+                names=tuple(field_names.get(int(fields[f])) for f in present),
                 respondents=int(collapsed.counts[r]),
                 whole_agency=bool(cells_of_agency[a] == 1),
             )
