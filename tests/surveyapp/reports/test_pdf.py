@@ -218,10 +218,24 @@ def test_province_report_compares_every_district(demo_app, tmp_path):
         assert heading in words, heading
     assert len(districts) == len(comparison.views) >= 10
     pct = lambda value: format_percent(value, "vi")  # noqa: E731
+    rules_vi = {
+        "few_answers": "chưa đủ số phiếu tối thiểu",
+        "small_effective_size": "cỡ mẫu hiệu dụng quá nhỏ",
+        "wide_interval": "khoảng tin cậy quá rộng",
+        "wide_relative_interval": "khoảng tin cậy quá rộng so với chỉ số gần 0% hoặc 100%",
+    }
+    excluded = {view.unit.code: rules_vi[rule] for view, rule in comparison.excluded}
+    assert excluded and len(excluded) < len(comparison.views)  # this demo has districts of both kinds
+    assert f"{len(excluded)} đơn vị chưa đủ phiếu để kết luận: được liệt kê riêng, không so sánh." in words
     for view in comparison.views:
         e = view.headline
-        assert f"{view.unit.name} {view.respondents} {pct(e.estimate)} {pct(e.lower)} – {pct(e.upper)}" in words
+        if view.unit.code in excluded:  # listed apart with its responses and the rule, never with a rank
+            assert f"{view.unit.name} {view.respondents} {excluded[view.unit.code]}" in words, view.unit.name
+            assert f"{view.unit.name} {view.respondents} {pct(e.estimate)}" not in words, view.unit.name
+        else:
+            assert f"{view.unit.name} {view.respondents} {pct(e.estimate)} {pct(e.lower)} – {pct(e.upper)}" in words
     shrink = comparison.shrinkage
+    assert not set(excluded) & set(shrink.labels)
     for label, mean in zip(shrink.labels, shrink.mean, strict=True):
         name = report.units["district"][next(v.unit.id for v in comparison.views if v.unit.code == label)].name
         assert re.search(rf"{re.escape(name)} \d+,\d% {re.escape(pct(mean))}", words), name
