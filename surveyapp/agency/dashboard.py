@@ -54,6 +54,8 @@ def bar_items(lines: tuple[IndexLine, ...]) -> list[charts.IndexItem]:
         e = line.estimate
         if not line.has_estimate or not math.isfinite(e.lower) or not math.isfinite(e.upper):
             items.append(charts.IndexItem(line.label, n=e.n, no_estimate=True))
+        elif not e.reliable:  # too thin to draw: the table gives its number and interval
+            items.append(charts.IndexItem(line.label, n=e.n, insufficient=True))
         else:
             items.append(
                 charts.IndexItem(line.label, e.estimate, e.lower, e.upper, max(e.n_eff, 1e-9), highlight=line.weakest)

@@ -127,11 +127,15 @@ class _Row:
     upper: float
     n: float
     highlight: bool
+    #: An estimate too thin to show (the reliability rules): no bar, "too few responses".
+    insufficient: bool = False
 
     @classmethod
     def of(cls, item: IndexItem) -> _Row:
         if item.no_estimate:
-            return cls(_text.clean(item.label), False, 0.0, 0.0, 0.0, float(item.n or 0), item.highlight)
+            return cls(
+                _text.clean(item.label), False, 0.0, 0.0, 0.0, float(item.n or 0), item.highlight, item.insufficient
+            )
         return cls(
             _text.clean(item.label),
             True,
@@ -141,6 +145,10 @@ class _Row:
             float(item.n or 0),
             item.highlight,
         )
+
+    @property
+    def missing_phrase(self) -> str:
+        return "insufficient" if self.insufficient else "no_estimate"
 
 
 @dataclass
@@ -194,7 +202,7 @@ class _Layout:
             _svg.text(item, x0 - 10, first, lines, anchor="end", bold=row.highlight, css_class="label")
             value_x, value_y = self.width - _svg.MARGIN, middle + size * 0.35
             if not row.has_estimate:
-                no_estimate = _text.phrase(language, "no_estimate")
+                no_estimate = _text.phrase(language, row.missing_phrase)
                 _svg.text(
                     item,
                     x0 + 6,
@@ -260,7 +268,7 @@ class _Layout:
         language = self.language
         n = _text.phrase(language, "n", n=_text.count(row.n, language))
         if not row.has_estimate:
-            text = f"{row.label}: {_text.phrase(language, 'no_estimate')}"
+            text = f"{row.label}: {_text.phrase(language, row.missing_phrase)}"
             return f"{text} ({n})" if row.n else text
         measure = self.measure
         lower, upper = _text.value(row.lower, measure, language), _text.value(row.upper, measure, language)
@@ -291,7 +299,8 @@ def _highlight_symbol(parent: Element, x: float, y: float) -> None:
 
 def _describe(rows: list[_Row], language: str, target: float | None, level: float, measure: Measure) -> str:
     shown = [row for row in rows if row.has_estimate]
-    missing = len(rows) - len(shown)
+    too_few = sum(row.insufficient for row in rows)
+    missing = len(rows) - len(shown) - too_few
     lv = _text.percent_short(level, language)
     goal = _text.percent_short(target, language) if target is not None else None
     reached = sum(1 for row in shown if target is not None and row.estimate >= target)
@@ -308,6 +317,8 @@ def _describe(rows: list[_Row], language: str, target: float | None, level: floa
             if goal is not None:
                 parts.append(f"{reached}/{len(shown)} mục có số liệu đạt mục tiêu trở lên.")
             parts.append(f"Thấp nhất: {low_text}; cao nhất: {high_text}.")
+        if too_few:
+            parts.append(f"{too_few} mục chưa đủ phiếu để kết luận.")
         if missing:
             parts.append(f"{missing} mục không có số liệu.")
         return " ".join(parts)
@@ -320,6 +331,8 @@ def _describe(rows: list[_Row], language: str, target: float | None, level: floa
             verb = "is" if reached == 1 else "are"
             parts.append(f"{reached} of {len(shown)} items with data {verb} at or above the target.")
         parts.append(f"Lowest: {low_text}; highest: {high_text}.")
+    if too_few:
+        parts.append(f"{too_few} {'item has' if too_few == 1 else 'items have'} too few responses to conclude.")
     if missing:
         parts.append(f"{missing} {'item has' if missing == 1 else 'items have'} no data.")
     return " ".join(parts)

@@ -127,6 +127,9 @@ class IndexItem:
         There is no estimate to show (too few responses, or suppressed): the row reads "không có số liệu"
         / "no data" and has no bar. ``estimate``, ``lower`` and ``upper`` are then not drawn and may be None;
         ``n``, when given, may be 0.
+    insufficient : bool
+        The estimate exists but fails the reliability rules: like ``no_estimate`` there is no bar, and the row
+        reads "chưa đủ phiếu để kết luận" / "too few responses to conclude" with its ``n``.
     measure : surveyapp.numbers.Measure
         What the values measure: a share (default, written ``91,2%``) or mean points out of a maximum
         (``Measure.points(18)``, written ``15,6``). Every item of a chart has the same.
@@ -145,11 +148,14 @@ class IndexItem:
     n: float | None = None
     highlight: bool = field(default=False, kw_only=True)
     no_estimate: bool = field(default=False, kw_only=True)
+    insufficient: bool = field(default=False, kw_only=True)
     measure: Measure = field(default=SHARE_MEASURE, kw_only=True)
 
     def __post_init__(self) -> None:
         label = _label(self.label, "An item's label")
         check_measure(self.measure)
+        if self.insufficient:
+            object.__setattr__(self, "no_estimate", True)
         if self.no_estimate:
             if self.n is not None and _number(self.n, f"The sample size of {label!r}") < 0:
                 raise ValueError(f"The sample size of {label!r} must not be negative; got {self.n!r}.")

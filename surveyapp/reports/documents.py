@@ -216,6 +216,8 @@ def _item(row: Row, label: str | None = None, highlight: bool = False) -> IndexI
     bounds = shown_interval(e, row.measure) if row.has_estimate else None
     if bounds is None:
         return IndexItem(label or row.label, no_estimate=True, n=e.n if e is not None else None, measure=row.measure)
+    if not e.reliable:  # too thin to draw: the table beside the chart gives its number and interval
+        return IndexItem(label or row.label, insufficient=True, n=e.n, measure=row.measure)
     return IndexItem(
         label or row.label,
         row.measure.clip(e.estimate),

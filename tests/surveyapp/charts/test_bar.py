@@ -264,3 +264,16 @@ def test_points_take_no_target_and_one_scale():
         IndexItem("A", 19.0, 17.0, 18.0, n=5, measure=POINTS)
     # a share index without a target (an integrity index) draws no target line either
     assert by_class(parse(index_bar_chart(ELEMENTS, target=None)), "target") == []
+
+
+def test_an_estimate_too_thin_to_judge_has_no_bar_and_says_so():
+    items = [*ELEMENTS[:2], IndexItem("Kết quả giải quyết", insufficient=True, n=4)]
+    for language, phrase, summary in (
+        ("vi", "chưa đủ phiếu để kết luận", "1 mục chưa đủ phiếu để kết luận."),
+        ("en", "too few responses to conclude", "1 item has too few responses to conclude."),
+    ):
+        svg = index_bar_chart(items, language=language, target=0.9)
+        root = parse(svg)
+        assert len(by_class(root, "bar")) == 2
+        assert phrase in texts(root)
+        assert summary in svg and "3 of 3" not in svg and "3/3" not in svg
