@@ -36,7 +36,7 @@ XLSX_MAX_ROWS = 1_048_575
 CSV_CHUNK_ROWS = 500
 #: Score columns holding the index's values: shares shown as percentages in XLSX, a case evaluation's mean
 #: points as points.
-PERCENT_COLUMNS = frozenset({"estimate", "se", "lower", "upper"})
+PERCENT_COLUMNS = frozenset({"estimate", "se", "lower", "upper", "se_raw"})
 PERCENT_FORMAT, POINTS_FORMAT = "0.0%", "0.0"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
