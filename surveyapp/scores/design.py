@@ -49,6 +49,8 @@ class MergedCell:
     fields: tuple[int, ...]
     #: Their names, Vietnamese and English (``None`` for the unknown field).
     names: tuple[tuple[str, str | None] | None, ...]
+    #: Their codes (``None`` for the unknown field).
+    codes: tuple[str | None, ...]
     respondents: int
     #: The agency had no field with enough respondents: the cell is the agency total.
     whole_agency: bool
@@ -147,8 +149,11 @@ def _poststratified(agencies, strata, field, known, population, min_cell_size) -
     collapsed = collapse_cells(cells, np.repeat(np.arange(len(agencies)), n_fields), totals.ravel(), min_cell_size)
     calibration = poststratify(collapsed.cell, collapsed.total)
     cells_of_agency = np.bincount(collapsed.parent, minlength=len(agencies))
-    rows = db.session.execute(select(Field.id, Field.name, Field.name_en).where(Field.id.in_(fields.tolist())))
-    field_names = {id_: (name, name_en) for id_, name, name_en in rows}
+    rows = db.session.execute(
+        select(Field.id, Field.code, Field.name, Field.name_en).where(Field.id.in_(fields.tolist()))
+    ).all()
+    field_names = {id_: (name, name_en) for id_, _code, name, name_en in rows}
+    field_codes = {id_: code for id_, code, _name, _name_en in rows}
     merged = []
     for r in np.flatnonzero(collapsed.merged | collapsed.sparse):
         a = int(collapsed.parent[r])
@@ -160,6 +165,7 @@ def _poststratified(agencies, strata, field, known, population, min_cell_size) -
                 agency_id=int(agencies[a]),
                 fields=tuple(int(fields[f]) for f in present),
                 names=tuple(field_names.get(int(fields[f])) for f in present),
+                codes=tuple(field_codes.get(int(fields[f])) for f in present),
                 respondents=int(collapsed.counts[r]),
                 whole_agency=bool(cells_of_agency[a] == 1),
             )

@@ -40,6 +40,16 @@ def header(report: ScoreReport) -> dict[str, Any]:
         "field": report.field_filter,
         "computed_at": report.computed_at.isoformat(timespec="seconds"),
         "notes": list(report.notes),
+        "merged_cells": [
+            {
+                "agency": report.units["agency"][cell.agency_id].code,
+                "fields": list(cell.codes),
+                "respondents": cell.respondents,
+                "whole_agency": cell.whole_agency,
+            }
+            for cell in report.merged_cells
+            if cell.agency_id in report.units["agency"]
+        ],
     }
 
 

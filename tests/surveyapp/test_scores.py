@@ -355,3 +355,24 @@ def test_reliability_rules_are_scoring_settings(loaded_app, scored):
     assert refused.exit_code == 2 and "max-width" in refused.output
     off = runner.invoke(args=["scoring-settings", "--period", "2026-Q3", "--max-relative-width", "0"])
     assert off.exit_code == 0 and "relative width <= off" in off.output and "n >= 100" in off.output
+
+
+def test_sparse_fields_are_merged_before_post_stratifying_and_recorded(loaded_app, scored):
+    runner = loaded_app.test_cli_runner()
+    with loaded_app.app_context():
+        report = compute_scores(PERIOD, settings=Settings(weighting="poststratify"))
+        agencies = {u.id: u.code for u in report.units["agency"].values()}
+    # 70 responses in four agencies: no agency has a field with 20 respondents, so each is one cell
+    assert sorted(agencies[c.agency_id] for c in report.merged_cells) == sorted(agencies.values())
+    assert all(c.whole_agency for c in report.merged_cells)
+    assert sum(c.respondents for c in report.merged_cells) == 70
+    for level in report.levels:
+        n, n_eff = report.main[level].n, report.main[level].n_eff
+        assert np.all(n_eff[n > 0] <= n[n > 0] * (1 + 1e-9))
+    as_json = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "json"])
+    merged = json.loads(as_json.output)["merged_cells"]
+    assert {m["agency"] for m in merged} == set(agencies.values()) and all(m["whole_agency"] for m in merged)
+    saved = runner.invoke(args=["scoring-settings", "--period", "2026-Q3", "--min-cell-size", "1"])
+    assert saved.exit_code == 0, saved.output
+    as_json = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "json"])
+    assert all(not m["whole_agency"] for m in json.loads(as_json.output)["merged_cells"])
