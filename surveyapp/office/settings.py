@@ -49,7 +49,7 @@ class SettingsForm(FlaskForm):
         _l("Widest interval (percentage points)"), places=0, validators=[Optional(), NumberRange(min=1, max=100)]
     )
     max_relative_width = DecimalField(
-        _l("Widest interval relative to min(p, 1 − p) (%)"),
+        _l("Widest interval relative to min(p, 1 − p), in percent"),
         places=0,
         validators=[Optional(), NumberRange(min=0, max=10000)],
         description=_l("0 turns this rule off. A field left empty keeps the value in force."),
