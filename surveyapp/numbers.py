@@ -24,7 +24,6 @@ MINUS, ASCII_MINUS = "\u2212", "-"
 
 SHARE, POINTS = "share", "points"
 _POINTS_WORD = {"vi": "điểm", "en": "points"}
-_POINT_DIFFERENCE = {"vi": "điểm", "en": "points"}
 _PERCENTAGE_POINTS = {"vi": "điểm %", "en": "pp"}
 
 
@@ -225,5 +224,5 @@ def format_difference(
         sign = "±"
     if not unit:
         return f"{sign}{number}"
-    words = _PERCENTAGE_POINTS if measure.is_share else _POINT_DIFFERENCE
+    words = _PERCENTAGE_POINTS if measure.is_share else _POINTS_WORD
     return f"{sign}{number} {words.get(language, words['en'])}"

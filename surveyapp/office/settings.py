@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -101,4 +102,5 @@ def settings():
     history = db.session.scalars(
         select(ScoringSettings).order_by(ScoringSettings.period, ScoringSettings.version.desc())
     ).all()
-    return render_template("office/settings.html", form=form, history=history), status
+    language = str(get_locale() or "vi")  # numbers in the page's language: 90% ↔ 99,8% / 99.8%
+    return render_template("office/settings.html", form=form, history=history, language=language), status

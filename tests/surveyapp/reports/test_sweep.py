@@ -1,0 +1,236 @@
+"""Every unit of the shipped demo, in every period the interface offers, answers without a server error.
+
+The demo is built once per database backend for this module, by the shipped ``setup-demo`` command (20,000
+responses over the 330 days before "today", the Sơn La organisation, the three questionnaires, the service
+volumes and the tablet that games its counter), with the demo's "today" pinned to 2 December 2026: every run
+sweeps the same periods and the same small units (``ubnd-it-ong`` has a single response in 2026-Q4).
+
+Signed in as the reform office (the whole province in scope), the sweep requests
+
+* every unit page of the dashboard — every counter, agency, area of every level and the province — for every
+  period the period menu offers (each quarter with responses and the year: 2026-Q1 to 2026-Q4 and 2026) and
+  every questionnaire with responses in that period; each must answer 200 with an HTML page;
+* every unit's PDF report for every questionnaire with responses, but only in the latest quarter (2026-Q4) and
+  the latest year (2026): a report takes 1–2 s to render and there are about 120 of them per period and
+  questionnaire, so the PDFs of every period would take far longer than the pages that already exercise every
+  period's data. A unit with scored responses to the questionnaire in the period must get a PDF (200,
+  ``%PDF``); one without must get a 404 with a sentence, never a 5xx.
+
+The sweep runs on SQLite. On PostgreSQL (items marked ``postgres``) it covers the latest quarter: its pages and
+PDFs. Items are split by period, questionnaire and kind of unit, so that pytest-xdist spreads them over its
+workers; each worker builds the demo of a backend once, on first use.
+
+Measured on two cores (``-n 2``, nothing else running): SQLite 4 min 40 s (8 min of CPU: the pages, JSON
+answers and exports of the five periods about 2 min, the 2 × ~130 PDF reports about 5.5 min, two demo builds),
+PostgreSQL 2 min 20 s. The PDFs of the three other periods would add about 8 min of CPU. Leave the PDFs out
+with ``-k "not test_every_unit_pdf"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+import surveyapp.demo
+from surveyapp.agency.dashboard import available_periods
+from surveyapp.db import db
+from surveyapp.organisation.models import Agency, Area, Counter
+from surveyapp.periods import LOCAL_ZONE, parse_period
+from surveyapp.reports.scope import level_of
+from surveyapp.scores.service import compute_scores, instruments_with_responses
+from tests.conftest import BACKENDS, POSTGRES_URL, _app, _migrate
+from tests.staff import ACCOUNTS, create_accounts, sign_in
+
+#: The demo's "today": the demo covers 6 January to 1 December 2026.
+TODAY = dt.date(2026, 12, 2)
+#: What the period menu offers for that demo, newest first.
+PERIODS = ("2026-Q4", "2026-Q3", "2026-Q2", "2026-Q1", "2026")
+LATEST_QUARTER, LATEST_YEAR = "2026-Q4", "2026"
+INSTRUMENTS = ("sipas", "rating", "case")
+KINDS = ("counter", "agency", "area")
+
+
+def _items(backend: str) -> list[tuple[str, ...]]:
+    pages = [("pages", period, "", "") for period in PERIODS]
+    reports = [
+        ("pdf", period, instrument, kind)
+        for period in (LATEST_QUARTER, LATEST_YEAR)
+        for instrument in INSTRUMENTS
+        for kind in KINDS
+    ]
+    every = pages + reports
+    return every if backend == "sqlite" else [item for item in every if item[1] == LATEST_QUARTER]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One item per backend chosen with ``--backend``, and per period (pages) or period, questionnaire and kind
+    of unit (PDFs); PostgreSQL gets the latest quarter's."""
+    if "sweep" not in metafunc.fixturenames:
+        return
+    what = metafunc.function.__name__.removeprefix("test_every_unit_")
+    params = []
+    for backend in metafunc.config.getoption("backend") or list(BACKENDS):
+        marks = [pytest.mark.postgres] if backend == "postgresql" else []
+        for item in _items(backend):
+            if (item[0] == "pages") == (what == "page"):
+                values = (backend, *(part for part in item[1:] if part))
+                params.append(pytest.param(values, id="-".join(values), marks=marks))
+    metafunc.parametrize("sweep", params)
+
+
+@dataclass(frozen=True)
+class Demo:
+    app: Flask
+    client: FlaskClient
+    #: (kind, code) of every unit, and each unit's level.
+    units: tuple[tuple[str, str], ...]
+    levels: dict[tuple[str, str], str]
+    ids: dict[tuple[str, str], int]
+
+
+def _database(backend: str, request: pytest.FixtureRequest, tmp_path: str, cleanups: list) -> str:
+    if backend == "sqlite":
+        path = f"{tmp_path}/demo.sqlite3"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    engine = sa.create_engine(POSTGRES_URL)
+    schema = f"sweep_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+    cleanups.append(drop)
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    _migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def demos(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable]:
+    """The demo of a backend, built by ``setup-demo`` on its first use by this module's tests in this process.
+
+    Session-scoped although only this module uses it: under pytest-xdist a worker runs this module's items
+    between other modules' items, and a module-scoped demo would be torn down and built again each time."""
+    built: dict[str, Demo] = {}
+    cleanups: list[Callable[[], None]] = []
+
+    def demo(backend: str) -> Demo:
+        if backend in built:
+            return built[backend]
+        url = _database(backend, request, str(tmp_path_factory.mktemp(f"sweep-{backend}")), cleanups)
+        app = _app(url, PROPAGATE_EXCEPTIONS=False)  # a failing page answers 500 and the sweep lists them all
+        noon = dt.datetime.combine(TODAY, dt.time(12), LOCAL_ZONE).astimezone(dt.UTC)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(surveyapp.demo, "utcnow", lambda: noon)
+            result = app.test_cli_runner().invoke(args=["setup-demo"])
+        assert result.exit_code == 0, result.output
+        create_accounts(app, "office")
+        with app.app_context():
+            assert available_periods(TODAY) == list(PERIODS), "the demo's periods changed: update PERIODS"
+            units = [
+                *(("counter", c) for c in db.session.scalars(select(Counter).order_by(Counter.code))),
+                *(("agency", a) for a in db.session.scalars(select(Agency).order_by(Agency.code))),
+                *(("area", a) for a in db.session.scalars(select(Area).order_by(Area.code))),
+            ]
+            levels = {(kind, unit.code): level_of(unit) for kind, unit in units}
+            ids = {(kind, unit.code): unit.id for kind, unit in units}
+            db.session.remove()
+        client = app.test_client()
+        account = ACCOUNTS["office"]
+        assert sign_in(client, account.email, account.password).status_code == 302
+        built[backend] = Demo(app, client, tuple(levels), levels, ids)
+        return built[backend]
+
+    yield demo
+    for each in built.values():
+        with each.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    for cleanup in cleanups:
+        cleanup()
+
+
+def _scored(demo: Demo, period: str, instrument: str) -> set[tuple[str, str]]:
+    """The units with scored responses to ``instrument`` in ``period``: those that have a report."""
+    with demo.app.app_context():
+        report = compute_scores(parse_period(period), instrument)
+        scored = {unit for unit, level in demo.levels.items() if demo.ids[unit] in report.respondents.get(level, {})}
+        db.session.remove()
+    return scored
+
+
+def _instruments(demo: Demo, period: str) -> list[str]:
+    with demo.app.app_context():
+        found = instruments_with_responses(parse_period(period))
+        db.session.remove()
+    return found
+
+
+def test_every_unit_page(sweep, demos):
+    """Every unit's dashboard page and scores as JSON, for every questionnaire with responses in the period (200,
+    HTML or JSON), and the exports of every level (200, or 400 for a level the questionnaire has no responses
+    at)."""
+    backend, period = sweep
+    demo = demos(backend)
+    instruments = _instruments(demo, period)
+    assert instruments == sorted(INSTRUMENTS)
+    failed = []
+    for instrument in instruments:
+        query = f"period={period}&instrument={instrument}"
+        for kind, code in demo.units:
+            url = f"/agency/{kind}/{code}?{query}"
+            page = demo.client.get(url)
+            body = page.get_data(as_text=True)
+            if page.status_code != 200 or page.mimetype != "text/html" or "</html>" not in body:
+                failed.append((page.status_code, url))
+            url = f"/api/v1/scores/{kind}/{code}?{query}"
+            answer = demo.client.get(url)
+            if answer.status_code != 200 or not answer.is_json:
+                failed.append((answer.status_code, url))
+        for level in sorted(set(demo.levels.values())):
+            for url in (
+                f"/api/v1/scores?{query}&level={level}",
+                f"/reports/exports/scores.csv?{query}&level={level}",
+                f"/reports/exports/scores.xlsx?{query}&level={level}",
+            ):
+                with demo.client.get(url) as export:
+                    if export.status_code not in (200, 400) or not export.data:
+                        failed.append((export.status_code, url))
+        for url in (f"/reports/exports/responses.csv?{query}", f"/reports/exports/responses.xlsx?{query}"):
+            with demo.client.get(url) as export:
+                if export.status_code != 200 or not export.data:
+                    failed.append((export.status_code, url))
+    assert failed == [], "\n".join(f"{status} {url}" for status, url in failed)
+
+
+def test_every_unit_pdf(sweep, demos):
+    """Every unit's PDF report of one questionnaire: a PDF for a unit with scored responses, else a 404."""
+    backend, period, instrument, kind = sweep
+    demo = demos(backend)
+    scored = _scored(demo, period, instrument)
+    units = [unit for unit in demo.units if unit[0] == kind]
+    assert any(unit in scored for unit in units) or kind != "area", "the province always has responses"
+    failed = []
+    for unit in units:
+        url = f"/reports/{unit[0]}/{unit[1]}.pdf?period={period}&instrument={instrument}"
+        report = demo.client.get(url)
+        if unit in scored:
+            ok = report.status_code == 200 and report.mimetype == "application/pdf" and report.data[:5] == b"%PDF-"
+        else:
+            ok = report.status_code == 404 and "được tính điểm" in report.get_data(as_text=True)
+        if not ok:
+            failed.append((report.status_code, url))
+    assert failed == [], "\n".join(f"{status} {url}" for status, url in failed)
