@@ -28,6 +28,7 @@ from scoring._compare import (
     _t_inference,
     _unit_index,
 )
+from scoring._intervals import INSUFFICIENT  # a compared period has no degrees of freedom: too few responses
 
 __all__ = [
     "DECREASE",
@@ -45,8 +46,6 @@ INCREASE = "increase"
 DECREASE = "decrease"
 NO_CHANGE = "no evidence of a change"
 NOT_TESTABLE = "not testable"
-#: A compared period has no degrees of freedom: too few responses to say anything about a change.
-INSUFFICIENT = "insufficient"
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,8 @@ from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import parse_period
 from surveyapp.questionnaires.models import Instrument
-from surveyapp.reports.data import (
-    Scores,
-    build_unit_report,
-    compare_level,
-    has_target,
-    headline_index,
-    index_estimate,
-    index_trend,
-    labels,
-    measure_of,
-)
+from surveyapp.reports.data import Scores, build_unit_report, compare_level, index_estimate, index_trend, labels
+from surveyapp.scores.measures import has_target, headline_index, measure_of
 from surveyapp.scores.service import ScoringError
 
 UNIT_MODELS = {"area": Area, "agency": Agency, "counter": Counter}

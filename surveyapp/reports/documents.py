@@ -31,17 +31,8 @@ from surveyapp.charts import (
 from surveyapp.numbers import SHARE_MEASURE, Measure, shown_interval
 from surveyapp.periods import Period
 from surveyapp.reports import wording
-from surveyapp.reports.data import (
-    ImproveCount,
-    LevelComparison,
-    UnitReport,
-    UnitView,
-    has_target,
-    headline_index,
-    labels,
-    measure_of,
-    unit_view,
-)
+from surveyapp.reports.data import ImproveCount, LevelComparison, UnitReport, UnitView, labels, unit_view
+from surveyapp.scores.measures import has_target, headline_index, measure_of
 from surveyapp.scores.service import ScoreReport, Unit
 
 #: Chart width in viewBox units: printed 176 mm wide, the charts' text is 8–8.5 pt.

@@ -24,9 +24,9 @@ from sqlalchemy import ColumnElement, func, select
 from surveyapp.db import db
 from surveyapp.periods import Period
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
-from surveyapp.reports.data import measure_of
 from surveyapp.responses.export import ResponseTable
 from surveyapp.responses.models import Response
+from surveyapp.scores.measures import measure_of
 from surveyapp.scores.output import CSV_COLUMNS, csv_rows
 from surveyapp.scores.service import ScoreReport, Unit
 

@@ -38,12 +38,13 @@ from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.reports import batch, exports, wording
-from surveyapp.reports.data import Scores, measure_of
+from surveyapp.reports.data import Scores
 from surveyapp.reports.render import Rendered, comparison_report, unit_report
 from surveyapp.reports.scope import UNIT_MODELS, inside, kind_of, level_of, scope_of
 from surveyapp.responses.export import ANONYMOUS_COLUMNS, response_table
 from surveyapp.responses.models import Response as StoredResponse
 from surveyapp.scores.cache import cached_scores
+from surveyapp.scores.measures import measure_of
 from surveyapp.scores.service import ScoreReport, ScoringError
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", cli_group=None)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import scoring
+from surveyapp.numbers import format_value
+from surveyapp.scores.measures import measure_of
 from surveyapp.scores.service import ScoreReport, Unit
 
 #: Every figure of an estimate (see :data:`scoring.ESTIMATE_FIELDS`): ``se``, ``lower``, ``upper``, ``n_eff``
@@ -142,10 +144,10 @@ def table_lines(report: ScoreReport, level: str, indices: tuple[str, ...]) -> li
                 cells.append(f"{'no estimate':<34}")
                 continue
             decision = f" {e.decision}" if e.decision else ""
-            cells.append(f"{_pct(e.estimate):>6} [{_pct(e.lower)}–{_pct(e.upper)}]{decision}".ljust(34))
+            measure = measure_of(report.questionnaire, name)
+            value = format_value(e.estimate, measure, "en")
+            bounds = f" [{format_value(e.lower, measure, 'en')}–{format_value(e.upper, measure, 'en')}]"
+            cells.append(f"{value:>6}{bounds}{decision}".ljust(34))
         lines.append(f"{row['unit'].code[:28]:<28} {row['respondents']:>7}  " + "  ".join(cells))
     return lines
 
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"

@@ -9,7 +9,7 @@ import pytest
 from surveyapp.i18n import format_percent
 from surveyapp.numbers import Measure, format_estimate, format_interval
 from surveyapp.periods import parse_period
-from surveyapp.reports.data import measure_of
+from surveyapp.scores.measures import measure_of
 from surveyapp.scores.service import compute_scores
 from tests.staff import ACCOUNTS, create_accounts, sign_in
 

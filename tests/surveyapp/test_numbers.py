@@ -23,7 +23,7 @@ from surveyapp.numbers import (
     shown_interval,
 )
 from surveyapp.questionnaires.loader import read_definition
-from surveyapp.reports.data import case_maximum, measure_of
+from surveyapp.scores.measures import case_maximum, measure_of
 
 POINTS = Measure.points(18)
 SURVEYS = Path(__file__).resolve().parents[2] / "surveys"
