@@ -16,6 +16,10 @@ Signed in as the reform office (the whole province in scope), the sweep requests
   period's data. A unit with scored responses to the questionnaire in the period must get a PDF (200,
   ``%PDF``); one without must get a 404 with a sentence, never a 5xx.
 
+Every unit's scores as JSON (the unit, the areas above it and its children) are also read: no index may claim an
+effective sample size above its answers or a design effect below 1, nor carry a verdict that the reliability
+rules refuse it; and ``flask scores`` is read at every level in every period for the same.
+
 The sweep runs on SQLite. On PostgreSQL (items marked ``postgres``) it covers the latest quarter: its pages and
 PDFs. Items are split by period, questionnaire and kind of unit, so that pytest-xdist spreads them over its
 workers; each worker builds the demo of a backend once, on first use.
@@ -28,7 +32,9 @@ with ``-k "not test_every_unit_pdf"``.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,6 +46,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+import scoring
 import surveyapp.demo
 from surveyapp.agency.dashboard import available_periods
 from surveyapp.db import db
@@ -187,7 +194,7 @@ def test_every_unit_page(sweep, demos):
     demo = demos(backend)
     instruments = _instruments(demo, period)
     assert instruments == sorted(INSTRUMENTS)
-    failed = []
+    failed, overclaims = [], []
     for instrument in instruments:
         query = f"period={period}&instrument={instrument}"
         for kind, code in demo.units:
@@ -200,6 +207,8 @@ def test_every_unit_page(sweep, demos):
             answer = demo.client.get(url)
             if answer.status_code != 200 or not answer.is_json:
                 failed.append((answer.status_code, url))
+            else:
+                overclaims.extend(f"{url} {claim}" for claim in _overclaims(answer.get_json()))
         for level in sorted(set(demo.levels.values())):
             for url in (
                 f"/api/v1/scores?{query}&level={level}",
@@ -214,6 +223,55 @@ def test_every_unit_page(sweep, demos):
                 if export.status_code != 200 or not export.data:
                     failed.append((export.status_code, url))
     assert failed == [], "\n".join(f"{status} {url}" for status, url in failed)
+    assert overclaims == [], "\n".join(overclaims[:20])
+
+
+def _overclaims(answer: dict) -> Iterator[str]:
+    """What a unit's scores claim beyond their answers: an effective size above the answers, a design effect
+    below 1, or a verdict on an index that fails the reliability rules."""
+    for unit in (answer["unit"], *answer["above"], *answer["children"]):
+        for name, e in unit["indices"].items():
+            if e["n_eff"] is not None and e["n_eff"] > e["n"] * (1 + 1e-9):
+                yield f"{unit['code']} {name}: n_eff {e['n_eff']} > n {e['n']}"
+            if e["deff"] is not None and e["deff"] < 1 - 1e-9:
+                yield f"{unit['code']} {name}: deff {e['deff']} < 1"
+            if e["decision"] in ("met", "not_met", "inconclusive") and (e["reliability"] or e["n"] < 30):
+                yield f"{unit['code']} {name}: {e['decision']} on {e['n']} answers ({e['reliability']})"
+            if e["decision"] == "insufficient" and not e["reliability"]:
+                yield f"{unit['code']} {name}: insufficient without a rule"
+
+
+def test_every_level_and_period_in_the_scores_table(demos, backend):
+    """``flask scores --format csv`` at every level, in every period (every questionnaire in the latest quarter):
+    no index claims more than its answers, and the demo has both units large enough for a verdict and units
+    too small for one."""
+    demo = demos(backend)
+    runner = demo.app.test_cli_runner()
+    levels = sorted(set(demo.levels.values()))
+    runs = [(period, "sipas") for period in PERIODS] + [(LATEST_QUARTER, i) for i in INSTRUMENTS if i != "sipas"]
+    checked = decided = insufficient = 0
+    for period, instrument in runs:
+        for level in levels:
+            args = ["scores", "--period", period, "--level", level, "--instrument", instrument, "--format", "csv"]
+            result = runner.invoke(args=args)
+            if result.exit_code != 0 and "not a level" in result.output:
+                continue  # the questionnaire has no responses at that level
+            assert result.exit_code == 0, (period, instrument, level, result.output)
+            for row in csv.DictReader(io.StringIO(result.output)):
+                where = (period, instrument, level, row["unit"], row["index"])
+                checked += 1
+                if row["n_eff"]:
+                    assert float(row["n_eff"]) <= float(row["n"]) * (1 + 1e-9), where
+                if row["deff"]:
+                    assert float(row["deff"]) >= 1 - 1e-9, where
+                if row["decision"] in ("met", "not_met", "inconclusive"):
+                    decided += 1
+                    assert row["reliability"] == "" and float(row["n"]) >= 30, where
+                    assert int(row["respondents"]) >= 30, where
+                if row["decision"] == "insufficient":
+                    insufficient += 1
+                    assert row["reliability"] in scoring.RELIABILITY_REASONS, where
+    assert checked > 5000 and decided > 100 and insufficient > 100, (checked, decided, insufficient)
 
 
 def test_every_unit_pdf(sweep, demos):
