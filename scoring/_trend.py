@@ -446,17 +446,23 @@ def _direction(testable: bool, change: float, p_value: float, level: float) -> s
     return NO_CHANGE
 
 
-def _no_change(
-    names: NDArray[np.str_], est: NDArray[np.float64], usable: NDArray[np.intp], level: float, status: str
+def _untested(
+    period_from: str,
+    period_to: str,
+    estimate_from: float,
+    estimate_to: float,
+    direction: str,
+    status: str,
+    level: float,
 ) -> PeriodChange:
-    last = int(usable[-1]) if usable.size else None
+    """A change that cannot be tested: the estimates as far as they exist, no inference."""
     nan = float("nan")
     return PeriodChange(
-        period_from="",
-        period_to=str(names[last]) if last is not None else "",
-        estimate_from=nan,
-        estimate_to=float(est[last]) if last is not None else nan,
-        difference=nan,
+        period_from=period_from,
+        period_to=period_to,
+        estimate_from=estimate_from,
+        estimate_to=estimate_to,
+        difference=estimate_to - estimate_from,
         se=nan,
         df=nan,
         statistic=nan,
@@ -464,34 +470,29 @@ def _no_change(
         lower=nan,
         upper=nan,
         testable=False,
-        direction=NOT_TESTABLE,
+        direction=direction,
         status=status,
         level=float(level),
     )
 
 
+def _no_change(
+    names: NDArray[np.str_], est: NDArray[np.float64], usable: NDArray[np.intp], level: float, status: str
+) -> PeriodChange:
+    last = int(usable[-1]) if usable.size else None
+    to = float(est[last]) if last is not None else float("nan")
+    period_to = str(names[last]) if last is not None else ""
+    return _untested("", period_to, float("nan"), to, NOT_TESTABLE, status, level)
+
+
 def _insufficient(
     names: NDArray[np.str_], est: NDArray[np.float64], first: int, second: int, short: list[int], level: float
 ) -> PeriodChange:
-    nan = float("nan")
     periods = " and ".join(str(names[i]) for i in short)
     verb = "has" if len(short) == 1 else "have"
-    return PeriodChange(
-        period_from=str(names[first]),
-        period_to=str(names[second]),
-        estimate_from=float(est[first]),
-        estimate_to=float(est[second]),
-        difference=float(est[second] - est[first]),
-        se=nan,
-        df=nan,
-        statistic=nan,
-        p_value=nan,
-        lower=nan,
-        upper=nan,
-        testable=False,
-        direction=INSUFFICIENT,
-        status=f"Not enough responses to test a change: {periods} {verb} no degrees of freedom.",
-        level=float(level),
+    status = f"Not enough responses to test a change: {periods} {verb} no degrees of freedom."
+    return _untested(
+        str(names[first]), str(names[second]), float(est[first]), float(est[second]), INSUFFICIENT, status, level
     )
 
 
