@@ -14,6 +14,7 @@ Typical use::
 """
 
 from scoring._collapse import MIN_CELL_COUNT, CollapsedCells, collapse_cells
+from scoring._combine import RECONSTRUCTED, Combined, combine
 from scoring._compare import (
     HIGHER,
     LOWER,
@@ -97,6 +98,7 @@ __all__ = [
     "NO_CHANGE",
     "NO_EVIDENCE",
     "OVERALL",
+    "RECONSTRUCTED",
     "RELIABILITY_REASONS",
     "RELIABLE",
     "SMALL_EFFECTIVE_SIZE",
@@ -106,6 +108,7 @@ __all__ = [
     "BetaBinomialFit",
     "Calibration",
     "CollapsedCells",
+    "Combined",
     "Comparisons",
     "Design",
     "Estimate",
@@ -130,6 +133,7 @@ __all__ = [
     "classify_funnel",
     "clopper_pearson",
     "collapse_cells",
+    "combine",
     "compare_pairs",
     "compare_to_reference",
     "compare_to_value",

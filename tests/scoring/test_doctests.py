@@ -12,6 +12,7 @@ MODULES = [
     "scoring._spec",
     "scoring._weights",
     "scoring._collapse",
+    "scoring._combine",
     "scoring._intervals",
     "scoring._design",
     "scoring._score",
