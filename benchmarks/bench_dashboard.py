@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 PAGES = {
     "province": "/agency/area/son-la?period={period}",
-    "district": "/agency/area/moc-chau?period={period}",
-    "agency": "/agency/agency/ubnd-moc-chau?period={period}",
-    "counter": "/agency/counter/ubnd-moc-chau-dat-dai?period={period}",
-    "element": "/agency/agency/ubnd-moc-chau/index/staff?period={period}",
+    "district": "/agency/area/phuong-moc-chau?period={period}",
+    "agency": "/agency/agency/ttpv-moc-chau?period={period}",
+    "counter": "/agency/counter/ttpv-moc-chau-dat-dai?period={period}",
+    "element": "/agency/agency/ttpv-moc-chau/index/staff?period={period}",
     "year": "/agency/area/son-la?period=2026",
 }
 
@@ -94,7 +94,7 @@ def add_response(period_code: str) -> None:
 
     period = parse_period(period_code)
     middle = period.start + (period.end - period.start) / 2
-    counter = db.session.scalar(select(Counter).where(Counter.code == "ubnd-moc-chau-dat-dai"))
+    counter = db.session.scalar(select(Counter).where(Counter.code == "ttpv-moc-chau-dat-dai"))
     record(Draft(uuid=uuid.uuid4(), counter=counter, version=current_version("sipas"), answers={"access_info": 5},
                  language="vi", started_at=middle - dt.timedelta(minutes=2), submitted_at=middle), 2000)
 

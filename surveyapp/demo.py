@@ -52,13 +52,21 @@ class DemoSummary:
     last_day: dt.date
 
 
-def generate(count: int, seed: int, days: int = 330, today: dt.date | None = None) -> DemoSummary:
-    """Insert ``count`` demo responses spread over the ``days`` before ``today``. Flushes; the caller commits."""
+def generate(count: int, seed: int, days: int | None = None, today: dt.date | None = None) -> DemoSummary:
+    """Insert ``count`` demo responses spread over the ``days`` before ``today`` (default: since 1 January of
+    the previous year, so that the demo spans the reorganisation of 1 July 2025). Each response goes to a
+    counter in service on its day: the organisation of the time. Flushes; the caller commits."""
     if count < 0:
         raise ValueError("the number of demo responses cannot be negative")
     rng = np.random.default_rng(seed)
     today = today or utcnow().astimezone(LOCAL_ZONE).date()
-    counters = [c for c in db.session.scalars(select(Counter).order_by(Counter.code)) if c.in_service(today)]
+    days = days if days is not None else (today - dt.date(today.year - 1, 1, 1)).days
+    first_day = today - dt.timedelta(days=days)
+    counters = [
+        c
+        for c in db.session.scalars(select(Counter).order_by(Counter.code))
+        if any(c.in_service(day) for day in _era_starts([c], first_day, today))
+    ]
     if not counters:
         raise ValueError("there are no counters in service: load the organisation first")
     versions = {code: current_version(code) for code in {c.instrument_code for c in counters}}
@@ -68,23 +76,49 @@ def generate(count: int, seed: int, days: int = 330, today: dt.date | None = Non
     fields = db.session.scalars(select(Field).order_by(Field.id)).all()
     agencies = sorted({c.agency for c in counters}, key=lambda a: a.code)
     levels = _agency_levels(rng, agencies)
-    shares = _counter_shares(rng, counters)
-    per_counter = rng.multinomial(count, shares)
-    first_day = today - dt.timedelta(days=days)
+    weights = dict(zip((c.id for c in counters), _counter_shares(rng, counters), strict=True))
 
+    starts = _era_starts(counters, first_day, today)
+    eras = [(start, end) for start, end in zip(starts, [*starts[1:], today], strict=True) if end > start]
+    per_era = rng.multinomial(count, np.array([(end - start).days for start, end in eras]) / days)
     rows: list[dict] = []
     inserted = 0
-    for counter, n in zip(counters, per_counter, strict=True):
-        version = versions[counter.instrument_code]
-        questionnaire = version.definition
-        for _ in range(int(n)):
-            rows.append(
-                _response(rng, counter, version.id, questionnaire, levels[counter.agency_id], fields, first_day, days)
-            )
-            if len(rows) >= BATCH:
-                inserted += _flush(rows)
+    in_use: set[int] = set()
+    for (start, end), era_count in zip(eras, per_era, strict=True):
+        serving = [c for c in counters if c.in_service(start)]
+        if not serving:
+            continue
+        shares = np.array([weights[c.id] for c in serving])
+        in_use |= {c.id for c in serving}
+        for counter, n in zip(serving, rng.multinomial(int(era_count), shares / shares.sum()), strict=True):
+            version = versions[counter.instrument_code]
+            for _ in range(int(n)):
+                rows.append(
+                    _response(
+                        rng,
+                        counter,
+                        version.id,
+                        version.definition,
+                        levels[counter.agency_id],
+                        fields,
+                        start,
+                        (end - start).days,
+                    )
+                )
+                if len(rows) >= BATCH:
+                    inserted += _flush(rows)
     inserted += _flush(rows)
-    return DemoSummary(inserted, len(counters), first_day, today - dt.timedelta(days=1))
+    return DemoSummary(inserted, len(in_use), first_day, today - dt.timedelta(days=1))
+
+
+def _era_starts(counters: list[Counter], first_day: dt.date, today: dt.date) -> list[dt.date]:
+    """The days in [first_day, today) on which the set of counters in service may change, and first_day."""
+    changes = {first_day}
+    for counter in counters:
+        for day in (counter.established_on, counter.retired_on):
+            if day is not None and first_day < day < today:
+                changes.add(day)
+    return sorted(changes)
 
 
 def existing_responses() -> int:
@@ -112,7 +146,7 @@ def _agency_levels(rng: np.random.Generator, agencies: list[Agency]) -> dict[int
 
 def _counter_shares(rng: np.random.Generator, counters: list[Counter]) -> np.ndarray:
     """Busy provincial and district counters, quiet commune ones, and a few very small ones."""
-    base = {"department": 3.0, "district": 4.0, "centre": 3.0, "commune": 0.8}
+    base = {"department": 3.0, "district": 4.0, "centre": 3.0, "commune-centre": 1.6, "commune": 0.8}
     raw = np.array([base.get(c.agency.kind, 1.0) * rng.lognormal(0, 0.35) for c in counters])
     small = rng.random(len(counters)) < 0.08
     raw[small] *= 0.04
@@ -229,7 +263,7 @@ def _answer(rng, question: Question, logit: float) -> AnswerValue:
 
 
 #: The counter whose kiosk tablet someone uses to press "very satisfied" in bursts (the flags are then visible).
-GAMING_COUNTER = "ubnd-yen-chau-dat-dai"
+GAMING_COUNTER = "ttpv-yen-chau-dat-dai"
 
 
 @dataclass(frozen=True)
@@ -314,7 +348,9 @@ class DemoUser:
 #: One account per role, with documented passwords. They sign in only while the app runs in demo mode.
 DEMO_USERS = (
     DemoUser("office@demo.sonla.vn", "Sở Nội vụ (demo)", "reform_office", "province", "demo-so-noi-vu"),
-    DemoUser("moc-chau@demo.sonla.vn", "Huyện Mộc Châu (demo)", "area_officer", "area:moc-chau", "demo-moc-chau"),
+    DemoUser(
+        "moc-chau@demo.sonla.vn", "Phường Mộc Châu (demo)", "area_officer", "area:phuong-moc-chau", "demo-moc-chau"
+    ),
     DemoUser("tu-phap@demo.sonla.vn", "Sở Tư pháp (demo)", "agency_manager", "agency:so-tu-phap", "demo-tu-phap"),
     DemoUser(
         "quay@demo.sonla.vn",
@@ -323,7 +359,13 @@ DEMO_USERS = (
         "agency:so-tu-phap",
         "demo-quay-tu-phap",
     ),
-    DemoUser("viewer@demo.sonla.vn", "Người xem Mộc Châu (demo)", "viewer", "area:moc-chau", "demo-xem-moc-chau"),
+    DemoUser(
+        "viewer@demo.sonla.vn",
+        "Người xem phường Mộc Châu (demo)",
+        "viewer",
+        "area:phuong-moc-chau",
+        "demo-xem-moc-chau",
+    ),
 )
 
 

@@ -22,10 +22,10 @@ class Account:
 
 ACCOUNTS = {
     "office": Account("office@test.vn", "reform_office", "province"),
-    "area": Account("area@test.vn", "area_officer", "area:moc-chau"),
-    "manager": Account("manager@test.vn", "agency_manager", "agency:ubnd-moc-chau"),
-    "supervisor": Account("supervisor@test.vn", "counter_supervisor", "agency:ubnd-moc-chau"),
-    "viewer": Account("viewer@test.vn", "viewer", "area:moc-chau"),
+    "area": Account("area@test.vn", "area_officer", "area:phuong-moc-chau"),
+    "manager": Account("manager@test.vn", "agency_manager", "agency:ttpv-moc-chau"),
+    "supervisor": Account("supervisor@test.vn", "counter_supervisor", "agency:ttpv-moc-chau"),
+    "viewer": Account("viewer@test.vn", "viewer", "area:phuong-moc-chau"),
 }
 
 

@@ -80,7 +80,7 @@ class User(UserMixin, db.Model):
 
     @property
     def scope_label(self) -> str:
-        """``province``, ``area:moc-chau``, ``agency:so-tu-phap``, ``counter:so-tu-phap-1``."""
+        """``province``, ``area:phuong-moc-chau``, ``agency:so-tu-phap``, ``counter:so-tu-phap-1``."""
         unit = self.scope_unit
         return "province" if unit is None else f"{self.scope.kind}:{unit.code}"
 

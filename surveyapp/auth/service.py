@@ -100,7 +100,7 @@ SCOPE_MODELS = {
 
 
 def resolve_scope(role: str, scope: str | None) -> dict[str, int | None]:
-    """Turn a role and a scope such as ``province``, ``area:moc-chau``, ``agency:so-tu-phap`` or
+    """Turn a role and a scope such as ``province``, ``area:phuong-moc-chau``, ``agency:so-tu-phap`` or
     ``counter:so-tu-phap-1`` into the account's scope columns, checking that the role may hold that scope."""
     try:
         role = Role(role)

@@ -1,7 +1,8 @@
 """Loading the organisation file (TOML) and service volumes (CSV).
 
-Units are matched by code: loading again updates names, parents and retirement; units missing from the file
-are left untouched (history is never deleted). Everything in a file is checked before anything is stored.
+Units are matched by code: loading again updates names, parents, dates, successors and splits; units missing
+from the file are left untouched (history is never deleted). Everything in a file is checked before anything
+is stored.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from sqlalchemy import select
 
 from surveyapp.datafiles import DefinitionError, read_toml, validate
 from surveyapp.db import db
-from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume
+from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume, UnitSplit
 
 PERIOD_PATTERN = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: How far the shares of a split may add up away from 1 (they are written with three decimals).
+SHARE_TOLERANCE = 0.005
+#: The unit lists of the file, their models and their kind in :class:`UnitSplit`.
+UNIT_LISTS = (("areas", Area, "area"), ("agencies", Agency, "agency"), ("counters", Counter, "counter"))
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,14 @@ def load_organisation(path: Path) -> OrganisationSummary:
     fields = _upsert(
         Field, data.get("fields", []), lambda row: {"name_en": row.get("name_en"), "icon": row.get("icon")}
     )
-    areas = _upsert(Area, data["areas"], lambda row: {"name_en": row.get("name_en"), "level": row["level"]})
+    areas = _upsert(
+        Area,
+        data["areas"],
+        lambda row: {"name_en": row.get("name_en"), "level": row["level"], "official_code": row.get("official_code")},
+    )
     _link(Area, data["areas"], areas, "parent", "parent_id")
     _link(Area, data["areas"], areas, "successor", "successor_id")
+    _link(Area, data["areas"], areas, "former_district", "former_district_id")
     agencies = _upsert(
         Agency,
         data.get("agencies", []),
@@ -65,6 +75,8 @@ def load_organisation(path: Path) -> OrganisationSummary:
         },
     )
     _link(Counter, data.get("counters", []), counters, "successor", "successor_id")
+    for key, _model, kind in UNIT_LISTS:
+        _store_splits(kind, data.get(key, []), {"areas": areas, "agencies": agencies, "counters": counters}[key])
     db.session.flush()
     return OrganisationSummary(
         len(data.get("fields", [])), len(data["areas"]), len(data.get("agencies", [])), len(data.get("counters", []))
@@ -89,6 +101,7 @@ def _check_references(data: dict[str, Any], source: str) -> None:
     checks = [
         ("areas", "parent", areas),
         ("areas", "successor", areas),
+        ("areas", "former_district", areas),
         ("agencies", "area", areas),
         ("agencies", "successor", agencies),
         ("counters", "agency", agencies),
@@ -109,6 +122,9 @@ def _check_references(data: dict[str, Any], source: str) -> None:
     for i, row in enumerate(data.get("counters", [])):
         if isinstance(row.get("hours"), dict):
             problems += _check_week(row["hours"], f"counters[{i}].hours")
+    problems += _check_history(data, {"areas": areas, "agencies": agencies, "counters": counters})
+    official = Tally(row["official_code"] for row in data["areas"] if row.get("official_code"))
+    problems += [("areas", f"official code {code} is given to {n} areas") for code, n in official.items() if n > 1]
     parents = {row["code"]: row.get("parent") for row in data["areas"]}
     for code in parents:
         seen, current = set(), code
@@ -120,6 +136,57 @@ def _check_references(data: dict[str, Any], source: str) -> None:
             current = parents[current]
     if problems:
         raise DefinitionError(source, problems)
+
+
+def _check_history(data: dict[str, Any], known: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Dates in order; a successor or a split only for a retired unit, never both; splits that add up."""
+    problems: list[tuple[str, str]] = []
+    for key, _model, _kind in UNIT_LISTS:
+        for i, row in enumerate(data.get(key, [])):
+            where = f"{key}[{i}]"
+            start, end = row.get("established_on"), row.get("retired_on")
+            if start and end and str(end) <= str(start):
+                problems.append((where, f"retired on {end}, not after it was established on {start}"))
+            if ("successor" in row or "split_into" in row) and not end:
+                problems.append((where, "has a successor or a split but no retired_on"))
+            if "successor" in row and "split_into" in row:
+                problems.append((where, "give either a successor (merged whole) or split_into (shared), not both"))
+            split = row.get("split_into", [])
+            units = [part["unit"] for part in split]
+            for j, unit in enumerate(units):
+                if unit not in known[key]:
+                    problems.append((f"{where}.split_into[{j}].unit", f"'{unit}' is not a known code"))
+                if unit == row["code"]:
+                    problems.append((f"{where}.split_into[{j}].unit", "a unit cannot be split into itself"))
+            if len(set(units)) < len(units):
+                problems.append((f"{where}.split_into", "names a unit twice"))
+            if split and abs(sum(part["share"] for part in split) - 1) > SHARE_TOLERANCE:
+                total = sum(part["share"] for part in split)
+                problems.append((f"{where}.split_into", f"the shares add up to {total:.3f}, not 1"))
+    return problems
+
+
+def _store_splits(kind: str, rows: list[dict[str, Any]], units: dict[str, Any]) -> None:
+    """Replace the stored splits of the units in ``rows`` with the file's (shares scaled to add up to 1)."""
+    ids = [units[row["code"]].id for row in rows]
+    for chunk in range(0, len(ids), 500):
+        for split in db.session.scalars(
+            select(UnitSplit).where(UnitSplit.kind == kind, UnitSplit.predecessor_id.in_(ids[chunk : chunk + 500]))
+        ):
+            db.session.delete(split)
+    db.session.flush()
+    for row in rows:
+        parts = row.get("split_into", [])
+        total = sum(part["share"] for part in parts)
+        for part in parts:
+            db.session.add(
+                UnitSplit(
+                    kind=kind,
+                    predecessor_id=units[row["code"]].id,
+                    successor_id=units[part["unit"]].id,
+                    share=part["share"] / total,
+                )
+            )
 
 
 def _check_week(week: dict[str, list[str]], path: str) -> list[tuple[str, str]]:
@@ -149,9 +216,16 @@ def _upsert(model, rows: list[dict[str, Any]], extra) -> dict[str, Any]:
         for key, value in extra(row).items():  # nosec B610  # our extra(), not Django's QuerySet.extra
             setattr(unit, key, value)
         if hasattr(model, "retired_on"):
-            unit.retired_on = dt.date.fromisoformat(row["retired_on"]) if row.get("retired_on") else None
+            unit.established_on = _date(row.get("established_on"))
+            unit.retired_on = _date(row.get("retired_on"))
     db.session.flush()
     return existing
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
 
 
 def _link(model, rows: list[dict[str, Any]], units: dict[str, Any], key: str, column: str) -> None:

@@ -1,8 +1,14 @@
 """Organisation models.
 
-Units are never deleted. A unit that closes gets ``retired_on``; one merged into another also gets
-``successor``, so history can be carried forward while every response keeps the counter, agency and area it
-was actually given in.
+Units are never deleted. A unit serves citizens from ``established_on`` (always, when empty) until the day
+before ``retired_on``. A unit that closes gets ``retired_on`` and says where its citizens went:
+
+* merged into, or renamed as, one unit: ``successor`` (all of it passes on);
+* split among several units: one :class:`UnitSplit` row per successor, with the share of the unit that passed
+  to it (the shares of one unit add up to 1).
+
+History is carried forward through these links (a new commune's past is reconstructed from its predecessors)
+while every response keeps the counter, agency and area it was actually given in.
 """
 
 from __future__ import annotations
@@ -10,21 +16,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.db import db
 
 
 class RetirableMixin:
+    #: First day the unit served citizens; ``None`` when it predates the records.
+    established_on: Mapped[dt.date | None] = mapped_column(Date)
     #: Day the unit stopped serving citizens; ``None`` while it is in service.
     retired_on: Mapped[dt.date | None] = mapped_column(Date)
 
     def in_service(self, on: dt.date | None = None) -> bool:
         """Whether the unit serves citizens on the given day (today when omitted)."""
-        if self.retired_on is None:
-            return True
-        return (on or dt.date.today()) < self.retired_on
+        day = on or dt.date.today()
+        if self.established_on is not None and day < self.established_on:
+            return False
+        return self.retired_on is None or day < self.retired_on
 
 
 class Area(RetirableMixin, db.Model):
@@ -38,15 +47,21 @@ class Area(RetirableMixin, db.Model):
     #: Official Vietnamese name, e.g. ``Huyện Mộc Châu``.
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
-    #: ``province``, ``district``, ``commune`` (the level in the hierarchy, used for grouping).
+    #: ``province``, ``district``, ``commune`` (the level in the hierarchy).
     level: Mapped[str] = mapped_column(String(32))
+    #: The national code of the administrative unit (Decision 19/2025/QĐ-TTg), e.g. ``03646``.
+    official_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     #: The area this one was merged into, if any.
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    #: The grouping (khu vực) the area belongs to: the former district it lay in before 1 July 2025. A
+    #: grouping for continuity with earlier reports, not an administrative level.
+    former_district_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], foreign_keys=[parent_id], back_populates="children")
     children: Mapped[list[Area]] = relationship(foreign_keys=[parent_id], back_populates="parent")
     successor: Mapped[Area | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+    former_district: Mapped[Area | None] = relationship(remote_side=[id], foreign_keys=[former_district_id])
     agencies: Mapped[list[Agency]] = relationship(back_populates="area")
 
     def __repr__(self) -> str:
@@ -116,6 +131,33 @@ class Counter(RetirableMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Counter {self.code}>"
+
+
+#: The kinds of unit a :class:`UnitSplit` links, and their models.
+SPLIT_KINDS = ("area", "agency", "counter")
+
+
+class UnitSplit(db.Model):
+    """A share of a retired unit that passed to one of several successors (a split).
+
+    A unit merged whole into one unit uses ``successor`` instead. ``share`` is the part of the unit's citizens
+    (its service volume) that the successor took over; the shares of one unit add up to 1. Reconstructed
+    history weights the unit's past by ``share``.
+    """
+
+    __tablename__ = "unit_split"
+    __table_args__ = (
+        UniqueConstraint("kind", "predecessor_id", "successor_id"),
+        CheckConstraint("share > 0 AND share <= 1", name="share_in_range"),
+        CheckConstraint("kind IN ('area', 'agency', 'counter')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``area``, ``agency`` or ``counter``: the table both ids refer to.
+    kind: Mapped[str] = mapped_column(String(16))
+    predecessor_id: Mapped[int] = mapped_column(Integer)
+    successor_id: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float)
 
 
 class ServiceVolume(db.Model):

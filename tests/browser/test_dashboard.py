@@ -56,9 +56,9 @@ def test_office_dashboard_funnel_sorting_and_drill_down(page, demo_server):
     assert values == sorted(values, reverse=True)
 
     table.get_by_role("link", name="Huyện Mộc Châu").click()
-    page.wait_for_url(re.compile(r"/agency/area/moc-chau"))
+    page.wait_for_url(re.compile(r"/agency/area/phuong-moc-chau"))
     page.locator("#compare-agency").get_by_role("link", name="Ủy ban nhân dân huyện Mộc Châu").click()
-    page.wait_for_url(re.compile(r"/agency/agency/ubnd-moc-chau"))
+    page.wait_for_url(re.compile(r"/agency/agency/ttpv-moc-chau"))
     page.get_by_role("link", name="Công chức trực tiếp giải quyết công việc").first.click()
     page.wait_for_url(re.compile(r"/index/staff"))
     assert "Lịch sự, tôn trọng" in page.content()

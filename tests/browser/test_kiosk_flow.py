@@ -73,7 +73,7 @@ def test_sipas_questionnaire_by_tapping_in_vietnamese(page, loaded_app):
 
 
 def test_english_and_going_back(page, loaded_app):
-    page.goto("/k/ubnd-moc-chau-tong-hop")
+    page.goto("/k/ttpv-moc-chau-tong-hop")
     page.get_by_role("link", name="English").tap()
     page.wait_for_url(re.compile(r"lang=en"))
     assert page.locator("h1").inner_text() == "How was our service today?"

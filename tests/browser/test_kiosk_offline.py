@@ -18,7 +18,7 @@ from surveyapp.responses.models import Response
 
 pytestmark = pytest.mark.browser
 
-RATING = "ubnd-quynh-nhai-tong-hop"  # one tap
+RATING = "ttpv-quynh-nhai-tong-hop"  # one tap
 SIPAS = "so-tu-phap-1"
 
 

@@ -22,7 +22,7 @@ from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
 SECRET_OWN = "Ý kiến riêng của Mộc Châu"
 SECRET_OTHER = "Ý kiến riêng của Sở Tư pháp"
-OWN_COUNTER, OTHER_COUNTER = "ubnd-moc-chau-dat-dai", "so-tu-phap-1"
+OWN_COUNTER, OTHER_COUNTER = "ttpv-moc-chau-dat-dai", "so-tu-phap-1"
 
 
 @pytest.fixture
@@ -56,11 +56,11 @@ def world(loaded_app):
 ALL = {"office", "area", "manager", "supervisor", "viewer"}
 ENDPOINTS = [
     ("home", "GET", "/agency/", None, ALL),
-    ("agency page", "GET", "/agency/agency/ubnd-moc-chau", "/agency/agency/so-tu-phap", ALL - {"supervisor"}),
+    ("agency page", "GET", "/agency/agency/ttpv-moc-chau", "/agency/agency/so-tu-phap", ALL - {"supervisor"}),
     ("counter page", "GET", f"/agency/counter/{OWN_COUNTER}", f"/agency/counter/{OTHER_COUNTER}",
      ALL - {"supervisor"}),
     ("area page", "GET", "/agency/area/nt-moc-chau", "/agency/area/mai-son", {"office", "area", "viewer"}),
-    ("element page", "GET", "/agency/agency/ubnd-moc-chau/index/staff", "/agency/agency/so-tu-phap/index/staff",
+    ("element page", "GET", "/agency/agency/ttpv-moc-chau/index/staff", "/agency/agency/so-tu-phap/index/staff",
      ALL - {"supervisor"}),
     ("devices", "GET", "/agency/devices", None, {"office", "area", "manager", "supervisor"}),
     ("enrol", "POST", "/agency/devices", "/agency/devices", {"office", "supervisor"}),
@@ -109,7 +109,7 @@ def post_data(name: str, counter: str) -> dict:
             "email": f"new-{uuid.uuid4().hex[:6]}@test.vn",
             "name": "N",
             "role": "viewer",
-            "scope": "area:moc-chau",
+            "scope": "area:phuong-moc-chau",
             "password": "another good password",
             "active": "y",
         }

@@ -22,7 +22,7 @@ from surveyapp.responses.models import Response
 from tests.openapi import check, spec
 from tests.staff import ACCOUNTS, create_accounts, sign_in
 
-COUNTER = "ubnd-moc-chau-dat-dai"
+COUNTER = "ttpv-moc-chau-dat-dai"
 SCHEMAS = Path(__file__).resolve().parents[2] / "surveyapp" / "schemas"
 
 
@@ -184,11 +184,11 @@ def test_scores_respect_roles_and_scope(loaded_app, scored):
     assert scores_of(supervisor, f"/counter/{COUNTER}").status_code == 403
     viewer = loaded_app.test_client()
     sign_in(viewer, ACCOUNTS["viewer"].email, ACCOUNTS["viewer"].password)
-    assert scores_of(viewer, "/area/moc-chau", period=f"{scored:%Y}").status_code == 200
+    assert scores_of(viewer, "/area/phuong-moc-chau", period=f"{scored:%Y}").status_code == 200
     assert scores_of(viewer, "/agency/so-tu-phap").status_code == 404
     assert scores_of(viewer, "/area/son-la").status_code == 404
     assert viewer.get("/api/v1/scores/planet/mars").status_code == 404
-    assert scores_of(viewer, "/area/moc-chau", period="2026-Q9").status_code == 400
+    assert scores_of(viewer, "/area/phuong-moc-chau", period="2026-Q9").status_code == 400
     office = loaded_app.test_client()
     sign_in(office, ACCOUNTS["office"].email, ACCOUNTS["office"].password)
     province = scores_of(office, "/area/son-la", period=f"{scored:%Y}").get_json()

@@ -94,7 +94,7 @@ def test_lock_out_is_shared_by_every_worker_through_redis(loaded_app):
     """Two app instances (two workers) share the failed-attempt counters kept in Redis."""
     email = f"redis-{uuid.uuid4().hex[:8]}@test.vn"  # a fresh account: counters in Redis outlive the test
     with loaded_app.app_context():
-        create_user(email, "R", "viewer", "area:moc-chau", MANAGER.password, None, "test")
+        create_user(email, "R", "viewer", "area:phuong-moc-chau", MANAGER.password, None, "test")
         db.session.commit()
     config = {
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
@@ -141,7 +141,7 @@ def test_deactivating_an_account_ends_its_sessions(staff_app):
     _, hidden = form_of(page.get_data(as_text=True))
     saved = office.post(
         f"/office/users/{user_id}",
-        data={**hidden, "name": "manager", "role": "agency_manager", "scope": "agency:ubnd-moc-chau"},
+        data={**hidden, "name": "manager", "role": "agency_manager", "scope": "agency:ttpv-moc-chau"},
     )
     assert saved.status_code == 302
     assert manager.get("/auth/password").status_code == 302

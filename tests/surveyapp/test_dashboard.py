@@ -58,20 +58,20 @@ def test_office_lands_on_the_province_with_districts_compared(demo_app):
 
 def test_drill_down_from_district_to_criterion(demo_app):
     client = signed_in(demo_app, "office")
-    district = client.get(f"/agency/area/moc-chau?period={PERIOD}").get_data(as_text=True)
+    district = client.get(f"/agency/area/phuong-moc-chau?period={PERIOD}").get_data(as_text=True)
     assert "Ủy ban nhân dân huyện Mộc Châu" in district
-    assert f'/agency/agency/ubnd-moc-chau?period={PERIOD}' in district
-    agency = client.get(f"/agency/agency/ubnd-moc-chau?period={PERIOD}").get_data(as_text=True)
-    assert f"/agency/counter/ubnd-moc-chau-dat-dai?period={PERIOD}" in agency
-    assert f"/agency/agency/ubnd-moc-chau/index/staff?period={PERIOD}" in agency
-    element = client.get(f"/agency/agency/ubnd-moc-chau/index/staff?period={PERIOD}")
+    assert f'/agency/agency/ttpv-moc-chau?period={PERIOD}' in district
+    agency = client.get(f"/agency/agency/ttpv-moc-chau?period={PERIOD}").get_data(as_text=True)
+    assert f"/agency/counter/ttpv-moc-chau-dat-dai?period={PERIOD}" in agency
+    assert f"/agency/agency/ttpv-moc-chau/index/staff?period={PERIOD}" in agency
+    element = client.get(f"/agency/agency/ttpv-moc-chau/index/staff?period={PERIOD}")
     assert element.status_code == 200
     assert "Lịch sự, tôn trọng" in element.get_data(as_text=True)
-    criterion = client.get(f"/agency/agency/ubnd-moc-chau/index/staff_polite?period={PERIOD}")
+    criterion = client.get(f"/agency/agency/ttpv-moc-chau/index/staff_polite?period={PERIOD}")
     assert criterion.status_code == 200 and "Lịch sự, tôn trọng" in criterion.get_data(as_text=True)
-    counter = client.get(f"/agency/counter/ubnd-moc-chau-dat-dai?period={PERIOD}")
+    counter = client.get(f"/agency/counter/ttpv-moc-chau-dat-dai?period={PERIOD}")
     assert counter.status_code == 200
-    assert client.get(f"/agency/agency/ubnd-moc-chau/index/nonsense?period={PERIOD}").status_code == 404
+    assert client.get(f"/agency/agency/ttpv-moc-chau/index/nonsense?period={PERIOD}").status_code == 404
 
 
 def test_filters_and_bad_choices(demo_app):
@@ -93,22 +93,22 @@ def test_filters_and_bad_choices(demo_app):
 def test_area_officer_sees_only_their_district(demo_app):
     client = signed_in(demo_app, "area")
     home = client.get("/agency/")
-    assert home.headers["Location"].startswith("/agency/area/moc-chau")
-    page = client.get(f"/agency/area/moc-chau?period={PERIOD}").get_data(as_text=True)
-    assert "ubnd-nt-moc-chau" in page and "so-tu-phap" not in page and "Sở Tư pháp" not in page
+    assert home.headers["Location"].startswith("/agency/area/phuong-moc-chau")
+    page = client.get(f"/agency/area/phuong-moc-chau?period={PERIOD}").get_data(as_text=True)
+    assert "ttpv-tan-yen" in page and "so-tu-phap" not in page and "Sở Tư pháp" not in page
     assert client.get(f"/agency/area/son-la?period={PERIOD}").status_code == 404
     assert client.get(f"/agency/agency/so-tu-phap?period={PERIOD}").status_code == 404
 
 
 def test_agency_manager_lands_on_their_agency(demo_app):
     client = signed_in(demo_app, "manager")
-    assert client.get("/agency/").headers["Location"].startswith("/agency/agency/ubnd-moc-chau")
-    assert client.get(f"/agency/area/moc-chau?period={PERIOD}").status_code == 404
+    assert client.get("/agency/").headers["Location"].startswith("/agency/agency/ttpv-moc-chau")
+    assert client.get(f"/agency/area/phuong-moc-chau?period={PERIOD}").status_code == 404
 
 
 def test_comments_only_for_roles_that_may_read_them(demo_app):
-    manager = signed_in(demo_app, "manager").get("/agency/agency/ubnd-moc-chau?period=2026").get_data(as_text=True)
-    viewer = signed_in(demo_app, "viewer").get("/agency/agency/ubnd-moc-chau?period=2026").get_data(as_text=True)
+    manager = signed_in(demo_app, "manager").get("/agency/agency/ttpv-moc-chau?period=2026").get_data(as_text=True)
+    viewer = signed_in(demo_app, "viewer").get("/agency/agency/ttpv-moc-chau?period=2026").get_data(as_text=True)
     assert "Ý kiến của người dân" in manager
     assert "Ý kiến của người dân" not in viewer
 

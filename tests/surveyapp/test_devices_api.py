@@ -22,8 +22,8 @@ from surveyapp.responses.models import Response
 from tests.openapi import check
 from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
-SUPERVISOR = ACCOUNTS["supervisor"]  # agency:ubnd-moc-chau
-OWN, OTHER = "ubnd-moc-chau-dat-dai", "so-tu-phap-1"
+SUPERVISOR = ACCOUNTS["supervisor"]  # agency:ttpv-moc-chau
+OWN, OTHER = "ttpv-moc-chau-dat-dai", "so-tu-phap-1"
 
 
 def enrol(client, counter: str) -> str:
@@ -239,7 +239,7 @@ def test_a_busy_database_answers_503_and_the_response_sent_again_is_stored_once(
 
 def test_a_token_for_counter_a_cannot_submit_for_counter_b(loaded_app, supervisor):
     token = enrol(supervisor, OWN)
-    response = post(loaded_app.test_client(), token, body(counter="ubnd-moc-chau-tu-phap"))
+    response = post(loaded_app.test_client(), token, body(counter="ttpv-moc-chau-tu-phap"))
     assert response.status_code == 403
     assert response.get_json() == {
         "error": "wrong_counter",
@@ -341,7 +341,7 @@ def test_oversized_body_is_413_json(loaded_app, supervisor):
 
 def test_device_rate_limit_is_per_device(loaded_app, supervisor):
     loaded_app.config["API_DEVICE_LIMIT"] = "3 per minute"
-    first, second = enrol(supervisor, OWN), enrol(supervisor, "ubnd-moc-chau-tu-phap")
+    first, second = enrol(supervisor, OWN), enrol(supervisor, "ttpv-moc-chau-tu-phap")
     client = loaded_app.test_client()
     for _ in range(3):
         assert client.get("/api/v1/device", headers={"Authorization": f"Bearer {first}"}).status_code == 200
@@ -358,6 +358,6 @@ def test_enrolment_and_retirement_are_audited(loaded_app, supervisor):
     with loaded_app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("device_%"))).all()
         assert [(e.action, e.actor, e.actor_scope, e.target) for e in entries] == [
-            ("device_enrolled", SUPERVISOR.email, "agency:ubnd-moc-chau", f"device:{device_id}"),
-            ("device_retired", SUPERVISOR.email, "agency:ubnd-moc-chau", f"device:{device_id}"),
+            ("device_enrolled", SUPERVISOR.email, "agency:ttpv-moc-chau", f"device:{device_id}"),
+            ("device_retired", SUPERVISOR.email, "agency:ttpv-moc-chau", f"device:{device_id}"),
         ]

@@ -112,12 +112,12 @@ def test_the_same_answers_again_and_again_are_flagged_but_not_one_tap_ratings(lo
         send(start + dt.timedelta(minutes=40), device=device)  # long after: no longer "quick succession"
         assert list(reasons().values())[-1] == set()
 
-        rating = device_at("ubnd-quynh-nhai-tong-hop")
+        rating = device_at("ttpv-quynh-nhai-tong-hop")
         for i in range(4):
             send(
                 start + dt.timedelta(minutes=4 * i),
                 device=rating,
-                counter="ubnd-quynh-nhai-tong-hop",
+                counter="ttpv-quynh-nhai-tong-hop",
                 given={"rating": 3},
                 seconds=10,
             )

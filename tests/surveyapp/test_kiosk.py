@@ -17,7 +17,7 @@ from surveyapp.responses.models import Response
 from tests.helpers import form_of, response_count, sipas_form_answers
 
 SIPAS_COUNTER = "so-tu-phap-1"  # a counter with a fixed field of procedure
-CHOOSING_COUNTER = "ubnd-moc-chau-tong-hop"  # the citizen chooses the field
+CHOOSING_COUNTER = "ttpv-moc-chau-tong-hop"  # the citizen chooses the field
 
 
 def open_form(client, url):
@@ -246,7 +246,7 @@ def test_oversized_body_is_413(loaded_client):
 
 
 def test_one_tap_rating(loaded_app, loaded_client):
-    action, hidden = open_form(loaded_client, "/k/ubnd-quynh-nhai-tong-hop/survey?field=land")
+    action, hidden = open_form(loaded_client, "/k/ttpv-quynh-nhai-tong-hop/survey?field=land")
     assert loaded_client.post(action, data={**hidden, "q-rating": "3"}).status_code == 303
     [row] = stored(loaded_app)
     assert row.decoded == {"rating": 3}

@@ -37,7 +37,7 @@ def test_son_la_loads_with_its_twelve_districts(app):
         assert summary.counters == count(Counter) >= 60
         commune = by_code(Area, "chieng-le")
         assert commune.parent.code == "tp-son-la" and commune.parent.parent is province
-        counter = by_code(Counter, "ubnd-moc-chau-dat-dai")
+        counter = by_code(Counter, "ttpv-moc-chau-dat-dai")
         assert counter.agency.area.code == "moc-chau"
         assert counter.field.code == "land"
         assert counter.opening_hours["mon"] == [["07:00", "11:30"], ["13:30", "17:00"]]
@@ -86,7 +86,7 @@ name = "Phường Tô Hiệu"
         assert old.retired_on == dt.date(2025, 7, 1)
         assert old.successor.code == "to-hieu"
         assert not old.in_service(dt.date(2025, 7, 1)) and old.in_service(dt.date(2025, 6, 30))
-        assert by_code(Agency, "ubnd-chieng-le").area is old
+        assert by_code(Agency, "ttpv-to-hieu").area is old
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from surveyapp.responses.models import Response
 from tests.helpers import form_of, sipas_form_answers
 from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
-COUNTER = "ubnd-moc-chau-dat-dai"
+COUNTER = "ttpv-moc-chau-dat-dai"
 
 
 def answer_on(client, path: str):

@@ -75,9 +75,9 @@ def test_a_changed_unused_version_is_replaced(app, surveys_copy):
 def test_a_changed_used_version_is_refused_and_a_new_version_is_accepted(loaded_app, loaded_client, surveys_copy):
     from tests.helpers import form_of
 
-    page = loaded_client.get("/k/ubnd-quynh-nhai-tong-hop/survey?field=land")
+    page = loaded_client.get("/k/ttpv-quynh-nhai-tong-hop/survey?field=land")
     _, hidden = form_of(page.get_data(as_text=True))
-    posted = loaded_client.post("/k/ubnd-quynh-nhai-tong-hop/survey?field=land", data={**hidden, "q-rating": "3"})
+    posted = loaded_client.post("/k/ttpv-quynh-nhai-tong-hop/survey?field=land", data={**hidden, "q-rating": "3"})
     assert posted.status_code == 303
     path = surveys_copy / "rating-v1.toml"
     changed = path.read_text(encoding="utf-8").replace('en = "Quick rating"', 'en = "One-tap rating"')

@@ -96,7 +96,7 @@ def test_a_retired_counter_takes_nothing(loaded_app):
 
 def test_a_comment_is_refused_where_the_questionnaire_has_none(loaded_app):
     with loaded_app.app_context(), pytest.raises(SubmissionError, match="takes no comment"):
-        record(draft("ubnd-quynh-nhai-tong-hop", answers={"rating": 2}, comment="Hay"), LIMIT)
+        record(draft("ttpv-quynh-nhai-tong-hop", answers={"rating": 2}, comment="Hay"), LIMIT)
 
 
 def test_history_keeps_the_agency_a_response_was_given_in(loaded_app):

@@ -36,11 +36,11 @@ ELEMENTS = {
 }
 #: counter → field of procedure given by the citizen (None: the counter's own)
 COUNTERS = {
-    "ubnd-moc-chau-dat-dai": None,
-    "ubnd-moc-chau-tu-phap": None,
-    "ubnd-nt-moc-chau-1": "civil-status",
+    "ttpv-moc-chau-dat-dai": None,
+    "ttpv-moc-chau-tu-phap": None,
+    "ttpv-tan-yen-tong-hop": "civil-status",
     "so-tu-phap-1": None,
-    "ubnd-mai-son-dat-dai": None,
+    "ttpv-mai-son-dat-dai": None,
 }
 
 
@@ -119,7 +119,7 @@ def test_units_roll_up_the_organisation_tree(loaded_app, scored):
         assert communes["nt-moc-chau"]["respondents"] == 14
         [province] = report.level_rows("province")
         assert province["respondents"] == 70
-        mine = [a for c, a in scored if c in ("ubnd-moc-chau-dat-dai", "ubnd-moc-chau-tu-phap", "ubnd-nt-moc-chau-1")]
+        mine = [a for c, a in scored if c in ("ttpv-moc-chau-dat-dai", "ttpv-moc-chau-tu-phap", "ttpv-tan-yen-tong-hop")]
         assert districts["moc-chau"]["estimates"]["procedure_fees"].estimate == pytest.approx(
             share(mine, "procedure_fees")
         )
@@ -145,11 +145,11 @@ def test_flagged_responses_are_left_out_and_counted(loaded_app, scored):
 
 def test_base_weights_make_agencies_count_by_their_case_files(loaded_app, scored):
     agency_of = {
-        "ubnd-moc-chau-dat-dai": "ubnd-moc-chau",
-        "ubnd-moc-chau-tu-phap": "ubnd-moc-chau",
-        "ubnd-nt-moc-chau-1": "ubnd-nt-moc-chau",
+        "ttpv-moc-chau-dat-dai": "ttpv-moc-chau",
+        "ttpv-moc-chau-tu-phap": "ttpv-moc-chau",
+        "ttpv-tan-yen-tong-hop": "ttpv-tan-yen",
         "so-tu-phap-1": "so-tu-phap",
-        "ubnd-mai-son-dat-dai": "ubnd-mai-son",
+        "ttpv-mai-son-dat-dai": "ttpv-mai-son",
     }
     with loaded_app.app_context():
         report = compute_scores(PERIOD, settings=Settings(weighting="base"))
@@ -207,7 +207,7 @@ def test_field_filter(loaded_app, scored):
 def test_rating_and_case_evaluation(loaded_app):
     with loaded_app.app_context():
         for value in (3, 3, 2, 1, 2):
-            add("ubnd-quynh-nhai-tong-hop", {"rating": value}, "land")
+            add("ttpv-quynh-nhai-tong-hop", {"rating": value}, "land")
         points = [(2, 2, 2, 2, 2, 2, 2, None, 2), (1, 1, 0, 1, 1, 1, 1, 1, 1), (0, 0, 0, 0, 0, 0, 0, 0, 0)]
         codes = [
             "total_time",
@@ -259,7 +259,7 @@ def test_cli_prints_scores_with_their_settings(loaded_app, scored):
     )
     data = json.loads(as_json.output)
     assert data["settings"]["target"] == 0.9 and data["versions"] == ["sipas v1"]
-    assert {u["code"] for u in data["units"]} == {"ubnd-moc-chau", "ubnd-nt-moc-chau", "so-tu-phap", "ubnd-mai-son"}
+    assert {u["code"] for u in data["units"]} == {"ttpv-moc-chau", "ttpv-tan-yen", "so-tu-phap", "ttpv-mai-son"}
     unit = next(u for u in data["units"] if u["code"] == "so-tu-phap")
     # 14 respondents: no verdict, and the reason
     assert unit["respondents"] == 14

@@ -28,8 +28,8 @@ PERIOD = parse_period("2026-Q3")
 HOSTILE = (
     '<img src="file:///etc/passwd"> <script>alert("xss")</script> <b>Rất tệ</b> & <a href="http://evil.example/">x</a>'
 )
-HOSTILE_COUNTER = "ubnd-moc-chau-dat-dai"
-#: Responses of ``ubnd-moc-chau`` in the period flagged as suspicious.
+HOSTILE_COUNTER = "ttpv-moc-chau-dat-dai"
+#: Responses of ``ttpv-moc-chau`` in the period flagged as suspicious.
 FLAGGED = 3
 
 

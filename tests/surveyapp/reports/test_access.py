@@ -23,7 +23,7 @@ from tests.surveyapp.reports.conftest import add_response
 
 SECRET_OWN = "Ý kiến riêng của Mộc Châu"
 SECRET_OTHER = "Ý kiến riêng của Sở Tư pháp"
-OWN_COUNTER, OTHER_COUNTER = "ubnd-moc-chau-dat-dai", "so-tu-phap-1"
+OWN_COUNTER, OTHER_COUNTER = "ttpv-moc-chau-dat-dai", "so-tu-phap-1"
 Q = "period=2026-Q3"
 ALL = {"office", "area", "manager", "supervisor", "viewer"}
 READERS = {"office", "area", "manager", "viewer"}
@@ -31,23 +31,23 @@ AREA_READERS = {"office", "area", "viewer"}
 
 # (name, path for own scope, path for another scope, roles allowed on own scope)
 ENDPOINTS = [
-    ("agency report", f"/reports/agency/ubnd-moc-chau.pdf?{Q}", f"/reports/agency/so-tu-phap.pdf?{Q}", READERS),
+    ("agency report", f"/reports/agency/ttpv-moc-chau.pdf?{Q}", f"/reports/agency/so-tu-phap.pdf?{Q}", READERS),
     (
         "counter report",
         f"/reports/counter/{OWN_COUNTER}.pdf?{Q}",
         f"/reports/counter/{OTHER_COUNTER}.pdf?{Q}",
         READERS,
     ),
-    ("district report", f"/reports/area/moc-chau.pdf?{Q}", f"/reports/area/son-la.pdf?{Q}", AREA_READERS),
+    ("district report", f"/reports/area/phuong-moc-chau.pdf?{Q}", f"/reports/area/son-la.pdf?{Q}", AREA_READERS),
     (
         "district comparison",
-        f"/reports/area/moc-chau/comparison.pdf?{Q}",
+        f"/reports/area/phuong-moc-chau/comparison.pdf?{Q}",
         f"/reports/area/son-la/comparison.pdf?{Q}&level=district",
         AREA_READERS,
     ),
     (
         "agency comparison",
-        f"/reports/agency/ubnd-moc-chau/comparison.pdf?{Q}",
+        f"/reports/agency/ttpv-moc-chau/comparison.pdf?{Q}",
         f"/reports/agency/so-tu-phap/comparison.pdf?{Q}",
         READERS,
     ),
@@ -57,7 +57,7 @@ ENDPOINTS = [
     ("responses CSV", f"/reports/exports/responses.csv?{Q}", None, {"office", "area"}),
     ("responses XLSX", f"/reports/exports/responses.xlsx?{Q}", None, {"office", "area"}),
     ("scores API", f"/api/v1/scores?{Q}&level=counter", None, READERS),
-    ("unit scores API", f"/api/v1/scores/agency/ubnd-moc-chau?{Q}", f"/api/v1/scores/agency/so-tu-phap?{Q}", READERS),
+    ("unit scores API", f"/api/v1/scores/agency/ttpv-moc-chau?{Q}", f"/api/v1/scores/agency/so-tu-phap?{Q}", READERS),
 ]
 
 
@@ -117,7 +117,7 @@ def test_comments_reach_only_roles_that_read_them(world, role):
     client = world.test_client()
     account = ACCOUNTS[role]
     sign_in(client, account.email, account.password)
-    html = client.get(f"/reports/agency/ubnd-moc-chau.pdf?{Q}").get_data(as_text=True)
+    html = client.get(f"/reports/agency/ttpv-moc-chau.pdf?{Q}").get_data(as_text=True)
     assert (SECRET_OWN in html) == (role != "viewer")
     assert ("không kèm ý kiến của người dân" in html) == (role == "viewer")
     office = client.get(f"/reports/agency/so-tu-phap.pdf?{Q}").get_data(as_text=True)
@@ -131,7 +131,7 @@ def test_exports_hold_the_area_and_its_comments_for_the_area_officer(world):
     assert {row["counter"] for row in rows} == {OWN_COUNTER} and len(rows) == 6
     assert [row["comment"] for row in rows if row["comment"]] == [SECRET_OWN]
     scores = list(csv.DictReader(io.StringIO(client.get(f"/reports/exports/scores.csv?{Q}").data.decode("utf-8-sig"))))
-    assert {row["unit"] for row in scores} == {"ubnd-moc-chau"}
+    assert {row["unit"] for row in scores} == {"ttpv-moc-chau"}
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_and_the_api_answers_401(world):
@@ -148,8 +148,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_the_api_answers_401(world):
 def test_unit_pages_link_to_the_reports_for_those_who_download_them(world, role):
     client = world.test_client()
     sign_in(client, ACCOUNTS[role].email, ACCOUNTS[role].password)
-    page = client.get(f"/agency/agency/ubnd-moc-chau?{Q}").get_data(as_text=True)
-    links = (f"/reports/agency/ubnd-moc-chau.pdf?{Q}", f"/reports/agency/ubnd-moc-chau/comparison.pdf?{Q}")
+    page = client.get(f"/agency/agency/ttpv-moc-chau?{Q}").get_data(as_text=True)
+    links = (f"/reports/agency/ttpv-moc-chau.pdf?{Q}", f"/reports/agency/ttpv-moc-chau/comparison.pdf?{Q}")
     assert all((link in page) == (role == "manager") for link in links)
 
 
@@ -160,9 +160,9 @@ def test_the_overview_links_to_the_reports_and_exports_of_the_scope(world, role)
     page = client.get(f"/agency/?{Q}", follow_redirects=True).get_data(as_text=True)
     own = {
         "office": "/reports/province/comparison.pdf",
-        "area": "/reports/area/moc-chau.pdf",
-        "viewer": "/reports/area/moc-chau.pdf",
-        "manager": "/reports/agency/ubnd-moc-chau.pdf",
+        "area": "/reports/area/phuong-moc-chau.pdf",
+        "viewer": "/reports/area/phuong-moc-chau.pdf",
+        "manager": "/reports/agency/ttpv-moc-chau.pdf",
     }
     assert (own.get(role, "/reports/") in page) == (role in own)
     assert ("/reports/exports/responses.xlsx" in page) == (role in {"office", "area"})

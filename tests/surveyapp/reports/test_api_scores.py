@@ -19,19 +19,19 @@ def test_a_level_and_a_unit_as_json(demo_app):
     listing = client.get(f"/api/v1/scores?period={PERIOD.code}&level=agency").json
     with demo_app.app_context():
         report = compute_scores(PERIOD)
-        agency = db.session.scalar(select(Agency).where(Agency.code == "ubnd-moc-chau"))
+        agency = db.session.scalar(select(Agency).where(Agency.code == "ttpv-moc-chau"))
         overall = report.main.get("agency", agency.id, "overall")
         harassment = report.extra.get("agency", agency.id, "harassment")
         counters = {c.code for c in agency.counters if c.id in report.respondents["counter"]}
-    assert (listing["period"], listing["versions"], listing["scope"]) == ("2026-Q3", ["sipas v1"], "area:moc-chau")
+    assert (listing["period"], listing["versions"], listing["scope"]) == ("2026-Q3", ["sipas v1"], "area:phuong-moc-chau")
     assert listing["settings"]["target"] == 0.9 and listing["level"] == "agency"
-    assert [u["code"] for u in listing["units"]] == ["ubnd-moc-chau"]  # the district's only agency with responses
+    assert [u["code"] for u in listing["units"]] == ["ttpv-moc-chau"]  # the district's only agency with responses
     unit = listing["units"][0]
     assert math.isclose(unit["indices"]["overall"]["estimate"], overall.estimate)
     assert unit["indices"]["overall"]["decision"] == overall.decision
     assert math.isclose(unit["indices"]["harassment"]["upper"], harassment.upper)
 
-    detail = client.get(f"/api/v1/scores/agency/ubnd-moc-chau?period={PERIOD.code}").json
+    detail = client.get(f"/api/v1/scores/agency/ttpv-moc-chau?period={PERIOD.code}").json
     assert detail["unit"]["respondents"] == report.respondents["agency"][agency.id]
     assert detail["unit"]["left_out_flagged"] == 3
     assert [a["level"] for a in detail["above"]] == ["district", "province"]

@@ -13,13 +13,13 @@ from tests.surveyapp.reports.conftest import PERIOD, pdf_text
 
 def test_a_batch_in_two_processes(demo_app, tmp_path):
     out = tmp_path / "reports"
-    args = ["reports", "--period", PERIOD.code, "--unit", "ubnd-moc-chau", "--unit", "so-tu-phap"]
+    args = ["reports", "--period", PERIOD.code, "--unit", "ttpv-moc-chau", "--unit", "so-tu-phap"]
     result = demo_app.test_cli_runner().invoke(args=[*args, "--lang", "en", "--jobs", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"Wrote 2 agency reports for 2026-Q3 (en) to {out} in " in result.output
     assert "with 2 processes." in result.output
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["2026-Q3-agency-so-tu-phap-en.pdf", "2026-Q3-agency-ubnd-moc-chau-en.pdf"]  # nothing partial
+    assert files == ["2026-Q3-agency-so-tu-phap-en.pdf", "2026-Q3-agency-ttpv-moc-chau-en.pdf"]  # nothing partial
     text = pdf_text((out / files[0]).read_bytes(), tmp_path)
     assert "Department of Justice" in text and "CITIZEN SATISFACTION REPORT" in text and "Page 1 / " in text
     with demo_app.app_context():

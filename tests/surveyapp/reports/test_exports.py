@@ -117,9 +117,9 @@ def test_bad_requests_get_a_sentence(demo_app, monkeypatch):
         (f"/reports/exports/scores.csv?period={PERIOD.code}&field=nowhere", 422, "nowhere"),
         (f"/reports/exports/responses.csv?period={PERIOD.code}&instrument=nothing", 400, "khảo sát &#39;nothing&#39;"),
         (f"/reports/exports/responses.pdf?period={PERIOD.code}", 404, "CSV (.csv) hoặc XLSX"),
-        (f"/reports/agency/ubnd-moc-chau.pdf?period={PERIOD.code}&lang=fr", 400, "không có bằng &#39;fr&#39;"),
+        (f"/reports/agency/ttpv-moc-chau.pdf?period={PERIOD.code}&lang=fr", 400, "không có bằng &#39;fr&#39;"),
         (f"/reports/area/son-la/comparison.pdf?period={PERIOD.code}&level=province&lang=en", 400, "compare one of"),
-        ("/reports/agency/ubnd-moc-chau.pdf?period=2020-Q1", 404, "được tính điểm trong kỳ 2020-Q1"),
+        ("/reports/agency/ttpv-moc-chau.pdf?period=2020-Q1", 404, "được tính điểm trong kỳ 2020-Q1"),
         (f"/reports/planet/earth.pdf?period={PERIOD.code}", 404, "Không có đơn vị này."),
     ]
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)

@@ -45,8 +45,8 @@ def flat(text: str) -> str:
 
 def test_agency_report_in_vietnamese_matches_the_scores(demo_app, tmp_path):
     client = demo_app.test_client()
-    response = download(client, "manager", f"/reports/agency/ubnd-moc-chau.pdf?period={PERIOD.code}")
-    assert 'filename="2026-Q3-agency-ubnd-moc-chau-vi.pdf"' in response.headers["Content-Disposition"]
+    response = download(client, "manager", f"/reports/agency/ttpv-moc-chau.pdf?period={PERIOD.code}")
+    assert 'filename="2026-Q3-agency-ttpv-moc-chau-vi.pdf"' in response.headers["Content-Disposition"]
     text = pdf_text(response.data, tmp_path)
     words = flat(text)
     assert "\ufffd" not in text and unicodedata.is_normalized("NFC", text)
@@ -71,14 +71,14 @@ def test_agency_report_in_vietnamese_matches_the_scores(demo_app, tmp_path):
         assert heading in words, heading
     with demo_app.app_context():
         report = compute_scores(PERIOD)
-        agency = db.session.scalar(select(Agency).where(Agency.code == "ubnd-moc-chau"))
+        agency = db.session.scalar(select(Agency).where(Agency.code == "ttpv-moc-chau"))
         overall = report.main.get("agency", agency.id, "overall")
         elements = [report.main.get("agency", agency.id, e.code) for e in report.questionnaire.elements]
         criteria = [report.main.get("agency", agency.id, q.code) for q in report.questionnaire.criteria]
         respondents = report.respondents["agency"][agency.id]
         audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report_downloaded")).all()
     assert [(a.actor, a.target, a.details["comments"]) for a in audit] == [
-        (ACCOUNTS["manager"].email, "agency:ubnd-moc-chau", True)
+        (ACCOUNTS["manager"].email, "agency:ttpv-moc-chau", True)
     ]
     pct = lambda value: format_percent(value, "vi")  # noqa: E731
     assert f"Chỉ số hài lòng chung {pct(overall.estimate)}" in words
@@ -110,7 +110,7 @@ def test_agency_report_in_vietnamese_matches_the_scores(demo_app, tmp_path):
 
 def test_english_report_on_request(demo_app, tmp_path):
     client = demo_app.test_client()
-    response = download(client, "area", f"/reports/area/moc-chau.pdf?period={PERIOD.code}&lang=en")
+    response = download(client, "area", f"/reports/area/phuong-moc-chau.pdf?period={PERIOD.code}&lang=en")
     words = flat(pdf_text(response.data, tmp_path))
     with demo_app.app_context():
         report = compute_scores(PERIOD)
@@ -141,7 +141,7 @@ def test_a_hostile_comment_is_text_and_the_renderer_fetches_nothing_but_the_styl
 
     monkeypatch.setattr(pdf_module, "fetcher_for", recording_fetcher)
     with demo_app.app_context():
-        agency = db.session.scalar(select(Agency).where(Agency.code == "ubnd-moc-chau"))
+        agency = db.session.scalar(select(Agency).where(Agency.code == "ttpv-moc-chau"))
         rendered = unit_report(Scores(), PERIOD, "agency", agency.id, "vi", include_comments=True, minimum_group=5)
         stylesheet = pdf_module.static_url("css/report.css")
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in rendered.html

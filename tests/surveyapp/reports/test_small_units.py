@@ -24,17 +24,17 @@ from tests.surveyapp.reports.conftest import pdf_text
 
 PERIOD, BEFORE = "2026-Q3", "2026-Q2"
 #: Counters and what they get in ``PERIOD`` (and ``BEFORE``).
-ONE = "ubnd-bac-yen-dat-dai"  # one SIPAS response (three before): the change cannot be tested
-ALL_FIVE = "ubnd-phu-yen-dat-dai"  # two responses, every answer 5
-SKIPPED = "ubnd-sop-cop-dat-dai"  # six responses, nobody answered access_info
-NONE_NOW = "ubnd-van-ho-dat-dai"  # none (two before)
+ONE = "ttpv-bac-yen-dat-dai"  # one SIPAS response (three before): the change cannot be tested
+ALL_FIVE = "ttpv-phu-yen-dat-dai"  # two responses, every answer 5
+SKIPPED = "ttpv-sop-cop-dat-dai"  # six responses, nobody answered access_info
+NONE_NOW = "ttpv-van-ho-dat-dai"  # none (two before)
 CASE = "so-tu-phap-2"  # one case file (two before, 18 and 4 points)
-RATING = "so-ke-hoach-dau-tu-2"  # one one-tap rating
+RATING = "so-tai-chinh-3"  # one one-tap rating
 #: Every unit of the data: the counters, their agencies, their districts and the province.
 UNITS = [
     *(("counter", code) for code in (ONE, ALL_FIVE, SKIPPED, NONE_NOW, CASE, RATING)),
-    *(("agency", code) for code in ("ubnd-bac-yen", "ubnd-phu-yen", "ubnd-sop-cop", "ubnd-van-ho", "so-tu-phap")),
-    ("agency", "so-ke-hoach-dau-tu"),
+    *(("agency", code) for code in ("ttpv-bac-yen", "ttpv-phu-yen", "ttpv-sop-cop", "ttpv-van-ho", "so-tu-phap")),
+    ("agency", "so-tai-chinh"),
     *(("area", code) for code in ("bac-yen", "phu-yen", "sop-cop", "van-ho", "son-la")),
 ]
 INSTRUMENTS = ("sipas", "rating", "case")
@@ -129,7 +129,7 @@ def test_every_page_report_export_and_answer_renders_for_small_units(small_app):
                 with client.get(f"/reports/exports/responses.{fmt}?{query}") as export:
                     assert export.status_code == 200 and export.data, (query, fmt)
     for index in ("access_info", "access", "overall", "harassment"):
-        page = client.get(f"/agency/agency/ubnd-sop-cop/index/{index}?period={PERIOD}")
+        page = client.get(f"/agency/agency/ttpv-sop-cop/index/{index}?period={PERIOD}")
         assert page.status_code == 200, index
     case_index = client.get(f"/agency/counter/{CASE}/index/points?period={PERIOD}&instrument=case")
     assert case_index.status_code == 200
@@ -137,16 +137,16 @@ def test_every_page_report_export_and_answer_renders_for_small_units(small_app):
 
 def test_small_units_say_what_their_data_allow(small_app, tmp_path):
     client = _client(small_app)
-    one = client.get(f"/agency/agency/ubnd-bac-yen?period={PERIOD}").get_data(as_text=True)
+    one = client.get(f"/agency/agency/ttpv-bac-yen?period={PERIOD}").get_data(as_text=True)
     assert "Thay đổi so với 2026-Q2:" in one and "Chưa đủ phiếu để kết luận" in one
-    english = client.get(f"/agency/agency/ubnd-bac-yen?period={PERIOD}&lang=en").get_data(as_text=True)
+    english = client.get(f"/agency/agency/ttpv-bac-yen?period={PERIOD}&lang=en").get_data(as_text=True)
     assert "Not enough responses to conclude" in english
 
-    all_five = client.get(f"/agency/agency/ubnd-phu-yen?period={PERIOD}").get_data(as_text=True)
+    all_five = client.get(f"/agency/agency/ttpv-phu-yen?period={PERIOD}").get_data(as_text=True)
     assert "<strong>100,0%</strong>" in all_five
-    nobody = client.get(f"/agency/agency/ubnd-sop-cop/index/access_info?period={PERIOD}").get_data(as_text=True)
+    nobody = client.get(f"/agency/agency/ttpv-sop-cop/index/access_info?period={PERIOD}").get_data(as_text=True)
     assert "chưa có số liệu" in nobody
-    none_now = client.get(f"/agency/agency/ubnd-van-ho?period={PERIOD}").get_data(as_text=True)
+    none_now = client.get(f"/agency/agency/ttpv-van-ho?period={PERIOD}").get_data(as_text=True)
     assert "Đơn vị này chưa có phiếu nào trong kỳ." in none_now
 
     # one case file: points out of 18, no interval (a mean from one response has no variance to estimate)

@@ -24,7 +24,7 @@ def same(a, b) -> bool:
 
 def test_the_agencies_own_responses_give_the_same_figures(demo_app):
     with demo_app.app_context():
-        agency = db.session.scalar(select(Agency).where(Agency.code == "ubnd-moc-chau"))
+        agency = db.session.scalar(select(Agency).where(Agency.code == "ttpv-moc-chau"))
         counters = [c.id for c in agency.counters]
         scores = Scores()
         report = build_unit_report(scores, PERIOD, "agency", agency.id, "vi")
@@ -46,7 +46,7 @@ def test_the_agencies_own_responses_give_the_same_figures(demo_app):
 def test_a_past_period_that_cannot_be_scored_is_a_gap_in_the_trend(demo_app):
     with demo_app.app_context():
         db.session.execute(delete(ServiceVolume).where(ServiceVolume.period == "2026-Q1"))
-        agency = db.session.scalar(select(Agency).where(Agency.code == "ubnd-moc-chau"))
+        agency = db.session.scalar(select(Agency).where(Agency.code == "ttpv-moc-chau"))
         with pytest.raises(ScoringError, match="No service volumes"):
             compute_scores(parse_period("2026-Q1"))
         report = build_unit_report(Scores(), PERIOD, "district", agency.area_id, "vi")
