@@ -120,6 +120,7 @@ def level_label(level: str) -> str:
         "agency": _l("agencies"),
         "commune": _l("communes"),
         "district": _l("districts"),
+        "former_district": _l("areas (former districts, groupings of communes)"),
         "province": _l("the province"),
     }
     return str(labels.get(level, level))

@@ -19,6 +19,7 @@ from surveyapp.numbers import SHARE_MEASURE, Measure, shown_interval
 from surveyapp.periods import LOCAL_ZONE, Period, parse_period
 from surveyapp.reports.data import IndexLine, LevelComparison, UnitView, index_estimate
 from surveyapp.responses.models import Response
+from surveyapp.scores.reconstruct import is_reconstructed
 
 
 def _svg(document: str) -> Markup:
@@ -93,7 +94,15 @@ def trend(
         lower, upper = bounds if bounds is not None else (None, None)
         value = measure.clip(estimate.estimate)
         trend_points.append(
-            charts.TrendPoint(period.code, value, lower, upper, max(size, 1e-9), measure=measure)
+            charts.TrendPoint(
+                period.code,
+                value,
+                lower,
+                upper,
+                max(size, 1e-9),
+                measure=measure,
+                reconstructed=is_reconstructed(estimate),
+            )
         )
     return _svg(charts.trend_chart(trend_points, language=language, target=target, level=confidence, title=title))
 

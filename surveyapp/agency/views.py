@@ -19,6 +19,7 @@ from surveyapp.organisation.tree import Scope
 from surveyapp.periods import parse_period
 from surveyapp.questionnaires.models import Instrument
 from surveyapp.reports.data import Scores, build_unit_report, compare_level, index_estimate, index_trend, labels
+from surveyapp.reports.scope import level_of
 from surveyapp.scores.measures import has_target, headline_index, measure_of
 from surveyapp.scores.service import ScoringError
 
@@ -87,10 +88,6 @@ def home():
     return redirect(url_for(".unit", kind=kind, code=scope_unit.code, **request.args))
 
 
-def _level_of(kind: str, unit) -> str:
-    return unit.level if kind == "area" else kind
-
-
 def _in_scope(unit_ref) -> bool:
     model = UNIT_MODELS.get(unit_ref.kind, Area)
     return org_tree().contains(current_user.scope, db.session.get(model, unit_ref.id))
@@ -125,11 +122,11 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
     except ScoringError as exc:
         abort(400, description=str(exc))
     settings = report.settings
-    level = _level_of(kind, found)
+    level = level_of(found)
     scope = Scope(kind, found.id)
     tree = org_tree()
     unit_report = None
-    if level in report.levels:
+    if report.has(level):
         unit_report = build_unit_report(
             scores,
             period,
@@ -154,7 +151,7 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
     comparisons = []
     scope_key = (kind, found.id, current_user.scope)
     if view is not None:
-        for comparison_level in _comparison_levels(kind, level, report.levels):
+        for comparison_level in _comparison_levels(kind, level, report.levels, report.groupings):
             comparison = report.derive(
                 ("comparison", comparison_level, language, index, scope_key),
                 lambda lv=comparison_level: compare_level(report, lv, language, inside, index),
@@ -229,12 +226,16 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
     }
 
 
-def _comparison_levels(kind: str, level: str, levels: tuple[str, ...]) -> list[str]:
-    """Which units a page compares: an area's sub-areas (the level just below) and its agencies; an
-    agency's counters."""
+def _comparison_levels(kind: str, level: str, levels: tuple[str, ...], groupings: tuple[str, ...] = ()) -> list[str]:
+    """Which units a page compares: an area's sub-areas (the level just below) and its agencies, and for the
+    province also the former districts (a grouping); a former district's communes and agencies; an agency's
+    counters."""
     if kind == "counter":
         return []
     if kind == "agency":
         return ["counter"]
+    if level in groupings:
+        return [*[lv for lv in levels[2:-1]][:1], "agency"]
     below = [lv for lv in levels[2:] if levels.index(lv) < levels.index(level)]
-    return [*below[-1:], "agency"]
+    groups = list(groupings) if level == levels[-1] else []
+    return [*below[-1:], *groups, "agency"]

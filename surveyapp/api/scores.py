@@ -103,7 +103,7 @@ def _unit_json(report: ScoreReport, level: str, unit: Unit) -> dict[str, Any]:
     indices = {}
     main, extra = report.main, report.extra
     for scores in (main, extra):
-        if scores is not None and level in report.levels and unit.id in scores[level].domains:
+        if scores is not None and report.has(level) and unit.id in scores[level].domains:
             indices |= {name: estimate_dict(scores.get(level, unit.id, name)) for name in scores[level].names}
     return {
         "code": unit.code,
@@ -123,8 +123,8 @@ def scores_of_level():
     period = _period()
     report = _report(period)
     level = request.args.get("level") or "agency"
-    if level not in report.levels:
-        choices = ", ".join(report.levels)
+    if not report.has(level):
+        choices = ", ".join((*report.levels, *report.groupings))
         raise ApiError(400, "invalid", f"'{level}' is not a level with responses; choose one of {choices}.", "level")
     keep = inside(org_tree(), current_user.scope)
     units = [row["unit"] for row in report.level_rows(level) if keep(row["unit"])]
@@ -152,9 +152,9 @@ def scores_of_unit(kind: str, code: str):
     level = level_of(found)
     unit = Unit(level, found.id, found.code, found.name, found.name_en, kind)
     above = []
-    if level in report.levels:
+    if report.has(level):
         mask = report.domains[level] == found.id
-        for other in report.levels[report.levels.index(level) + 1 :]:
+        for other in report.above(level):
             ids = np.unique(report.domains[other][mask])
             ids = ids[ids >= 0]
             if len(ids) == 1:
@@ -171,6 +171,11 @@ def scores_of_unit(kind: str, code: str):
         ]
     responses = status_counts(unit_filter(found, tree.areas_in(Scope(kind, found.id))), period)
     return jsonify(
-        {**header(report), "responses_by_status": responses, "unit": _unit_json(report, level, unit), "above": above,
-         "children": children}
+        {
+            **header(report),
+            "responses_by_status": responses,
+            "unit": _unit_json(report, level, unit),
+            "above": above,
+            "children": children,
+        }
     )

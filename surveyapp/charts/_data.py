@@ -389,6 +389,9 @@ class TrendPoint:
         The (effective) sample size, above 0 when given; shown in the tooltip.
     measure : surveyapp.numbers.Measure
         What the values measure (a share by default); every point of a chart has the same.
+    reconstructed : bool
+        Whether the estimate is reconstructed from the answers at the unit's predecessors (a period before the
+        unit existed as it is): drawn as a hollow marker, named in the legend and the tooltip.
     """
 
     period: str
@@ -397,6 +400,7 @@ class TrendPoint:
     upper: float | None = None
     n: float | None = None
     measure: Measure = field(default=SHARE_MEASURE, kw_only=True)
+    reconstructed: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
         period = _label(self.period, "A period")

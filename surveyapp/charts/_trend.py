@@ -151,8 +151,10 @@ def sparkline(
     for value, what in ((width, "width"), (height, "height")):
         if isinstance(value, bool) or not isinstance(value, int | float) or not 8 <= value <= 400:
             raise ValueError(f"The sparkline's {what} must be between 8 and 400 pixels; got {value!r}.")
-    name = _text.clean(title) if title else _text.phrase(
-        language, "sparkline_title" if measure.is_share else "points_sparkline_title"
+    name = (
+        _text.clean(title)
+        if title
+        else _text.phrase(language, "sparkline_title" if measure.is_share else "points_sparkline_title")
     )
     values = [p.estimate for p in points if p.estimate is not None]
     if values and min(values) < low:
@@ -314,11 +316,14 @@ class _Trend:
                     {"class": "whisker", "d": d, "fill": "none", "stroke": _svg.INK, "stroke-width": 1.25},
                 )
                 label_y = y(point.upper) - 6
-            _svg.sub(
-                group,
-                "circle",
-                {"cx": cx, "cy": cy, "r": _MARKER, "fill": _svg.BLUE, "stroke": _svg.WHITE, "stroke-width": 1.5},
-            )
+            if point.reconstructed:
+                _reconstructed_symbol(group, cx, cy)
+            else:
+                _svg.sub(
+                    group,
+                    "circle",
+                    {"cx": cx, "cy": cy, "r": _MARKER, "fill": _svg.BLUE, "stroke": _svg.WHITE, "stroke-width": 1.5},
+                )
             if label_all or i == shown[-1]:
                 if label_y - small < top - 14:  # no room above: write it under the interval
                     low_end = y(point.lower) if point.lower is not None else cy
@@ -359,6 +364,8 @@ class _Trend:
         if self.target is not None:
             target = _text.phrase(language, "target", value=_text.percent_short(self.target, language))
             entries.append(_svg.LegendEntry(_target_symbol, target))
+        if any(p.estimate is not None and p.reconstructed for p in self.points):
+            entries.append(_svg.LegendEntry(_reconstructed_symbol, _text.phrase(language, "reconstructed")))
         if any(p.estimate is None for p in self.points):
             entries.append(_svg.LegendEntry(_gap_symbol, _text.phrase(language, "no_data")))
         return entries
@@ -375,6 +382,8 @@ class _Trend:
             )
         if point.n is not None:
             details.append(_text.phrase(language, "n", n=_text.count(point.n, language)))
+        if point.reconstructed:
+            details.append(_text.phrase(language, "reconstructed"))
         return f"{text} ({'; '.join(details)})" if details else text
 
 
@@ -399,6 +408,23 @@ def _vertical_whisker(x: float, high: float, low: float) -> str:
         f"M{num(x - cap)} {num(high)}H{num(x + cap)}"
         f"M{num(x)} {num(high)}V{num(low)}"
         f"M{num(x - cap)} {num(low)}H{num(x + cap)}"
+    )
+
+
+def _reconstructed_symbol(parent: Element, x: float, y: float) -> None:
+    """A hollow marker: an estimate reconstructed from the unit's predecessors."""
+    _svg.sub(
+        parent,
+        "circle",
+        {
+            "class": "reconstructed",
+            "cx": x,
+            "cy": y,
+            "r": _MARKER,
+            "fill": _svg.WHITE,
+            "stroke": _svg.BLUE,
+            "stroke-width": 2,
+        },
     )
 
 

@@ -31,15 +31,27 @@ class Scope:
 
 @dataclass
 class OrgTree:
+    """The hierarchy (area → sub-areas → agencies → counters) and the former-district grouping.
+
+    A former district (an area that is its own ``former_district``) contains, besides its own sub-areas, every
+    area grouped under it: the communes formed from its former communes since 1 July 2025.
+    """
+
     area_parent: dict[int, int | None] = field(default_factory=dict)
     agency_area: dict[int, int] = field(default_factory=dict)
     counter_agency: dict[int, int] = field(default_factory=dict)
+    #: Each area's grouping (its former district), when it has one.
+    area_group: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> OrgTree:
         tree = cls()
-        for area_id, parent_id in db.session.execute(select(Area.id, Area.parent_id)):
+        for area_id, parent_id, group_id in db.session.execute(
+            select(Area.id, Area.parent_id, Area.former_district_id)
+        ):
             tree.area_parent[area_id] = parent_id
+            if group_id is not None:
+                tree.area_group[area_id] = group_id
         for agency_id, area_id in db.session.execute(select(Agency.id, Agency.area_id)):
             tree.agency_area[agency_id] = area_id
         for counter_id, agency_id in db.session.execute(select(Counter.id, Counter.agency_id)):
@@ -54,6 +66,12 @@ class OrgTree:
             chain.append(current)
             current = self.area_parent.get(current)
         return chain
+
+    def area_within(self, area_id: int, scope_area: int) -> bool:
+        """Whether ``area_id`` lies under ``scope_area``, or in its grouping when that is a former district."""
+        if scope_area in self.area_chain(area_id):
+            return True
+        return self.area_group.get(scope_area) == scope_area and self.area_group.get(area_id) == scope_area
 
     def contains(self, scope: Scope, unit: Unit) -> bool:
         """Whether ``unit`` lies inside ``scope``."""
@@ -70,7 +88,7 @@ class OrgTree:
             return counter_id == scope.id
         if scope.kind == "agency":
             return agency_id == scope.id
-        return area_id is not None and scope.id in self.area_chain(area_id)
+        return area_id is not None and self.area_within(area_id, scope.id)
 
     def agencies_in(self, scope: Scope) -> set[int]:
         """Ids of the agencies wholly inside ``scope`` (none for a single counter)."""
@@ -80,7 +98,7 @@ class OrgTree:
             return {scope.id}
         if scope.kind == "counter":
             return set()
-        return {a for a, area in self.agency_area.items() if scope.id in self.area_chain(area)}
+        return {a for a, area in self.agency_area.items() if self.area_within(area, scope.id)}
 
     def counters_in(self, scope: Scope) -> set[int]:
         if scope.kind == "counter":
@@ -93,7 +111,7 @@ class OrgTree:
         if scope.kind == "province":
             return set(self.area_parent)
         if scope.kind == "area":
-            return {a for a in self.area_parent if scope.id in self.area_chain(a)}
+            return {a for a in self.area_parent if self.area_within(a, scope.id)}
         return set()
 
     def filter(self, scope: Scope, units: Iterable[Unit]) -> list[Unit]:

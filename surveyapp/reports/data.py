@@ -26,6 +26,7 @@ from surveyapp.reports.scope import unit_inside
 from surveyapp.responses.models import Response
 from surveyapp.scores.cache import cached_scores
 from surveyapp.scores.measures import has_target, headline_index, measure_of
+from surveyapp.scores.reconstruct import reconstruct
 from surveyapp.scores.service import ScoreReport, ScoringError, Unit, compute_scores
 from surveyapp.scores.settings import settings_for
 
@@ -69,6 +70,13 @@ class UnitView:
             if name in self.extras:
                 return self.extras[name]
         return None
+
+
+def trend_length(period: Period) -> int:
+    """How many periods a trend shows by default: two years of quarters (so that a trend in 2026 still reaches
+    back across the reorganisation of 1 July 2025), a year of months, four years."""
+    rest = period.code.partition("-")[2]
+    return 8 if rest.startswith("Q") else (12 if rest else 4)
 
 
 def previous_periods(period: Period, count: int) -> list[Period]:
@@ -220,7 +228,7 @@ def build_unit_report(
     unit_id: int,
     language: str,
     *,
-    trend_periods: int = 4,
+    trend_periods: int | None = None,
     minimum_group: int = 5,
     comment_limit: int = 30,
     child_filter: Callable[[Unit], bool] | None = None,
@@ -233,10 +241,7 @@ def build_unit_report(
     tree = OrgTree.load()
     above = tuple(
         v
-        for v in (
-            _above(report, level, unit_id, other, language, tree)
-            for other in report.levels[report.levels.index(level) + 1 :]
-        )
+        for v in (_above(report, level, unit_id, other, language, tree) for other in report.above(level))
         if v is not None
     )
     children_level = {"counter": None, "agency": "counter"}.get(level, "agency")
@@ -253,9 +258,18 @@ def build_unit_report(
             for v in (unit_view(report, children_level, child_id, language) for child_id in inside)
             if v is not None and (child_filter is None or child_filter(v.unit))
         )
-    periods = previous_periods(period, trend_periods)
-    agencies = _agencies_of(report.units[level][unit_id], periods[0], period)
-    trend = tuple((p, _past_headline(scores, p, agencies, level, unit_id, language)) for p in periods)
+    periods = previous_periods(period, trend_periods or trend_length(period))
+    unit = report.units[level][unit_id]
+    agencies = _agencies_of(unit, periods[0], period)
+    headline = headline_index(report.questionnaire)
+    trend = tuple(
+        (
+            p,
+            reconstructed_estimate(scores, p, unit, language, headline)
+            or _past_headline(scores, p, agencies, level, unit_id, language),
+        )
+        for p in periods
+    )
     change = _change(trend, report.settings.confidence)
     improve, answered = _improve(report, level, unit_id, language)
     comments = None
@@ -302,15 +316,42 @@ def _above(report: ScoreReport, level: str, unit_id: int, other: str, language: 
 
 
 def index_trend(
-    scores: Scores, period: Period, level: str, unit_id: int, language: str, index: str, count: int = 4
+    scores: Scores, period: Period, level: str, unit_id: int, language: str, index: str, count: int | None = None
 ) -> tuple[tuple[Period, scoring.Estimate | None], ...]:
-    """One index of one unit over the ``count`` periods ending with ``period``, oldest first."""
+    """One index of one unit over the ``count`` periods ending with ``period`` (default :func:`trend_length`),
+    oldest first; a period before the unit existed is reconstructed from its predecessors."""
+    count = count or trend_length(period)
     points = []
+    unit = scores(period).units.get(level, {}).get(unit_id)
     for each in previous_periods(period, count):
         report = scores(each)
-        view = unit_view(report, level, unit_id, language) if level in report.levels else None
-        points.append((each, None if view is None else index_estimate(view, index)))
+        view = unit_view(report, level, unit_id, language) if report.has(level) else None
+        estimate = reconstructed_estimate(scores, each, unit, language, index) if unit is not None else None
+        points.append((each, estimate or (None if view is None else index_estimate(view, index))))
     return tuple(points)
+
+
+def reconstructed_estimate(
+    scores: Scores, period: Period, unit: Unit, language: str, index: str
+) -> scoring.Estimate | None:
+    """``index`` of ``unit`` in ``period`` reconstructed from its predecessors' answers, when predecessors
+    served citizens then (see :mod:`surveyapp.scores.reconstruct`); else ``None``."""
+    try:
+        report = scores(period)
+    except ScoringError:
+        return None
+    if report.main is None:
+        return None
+
+    def estimate_of(level: str, unit_id: int) -> scoring.Estimate | None:
+        view = unit_view(report, level, unit_id, language) if report.has(level) else None
+        return None if view is None else index_estimate(view, index)
+
+    questionnaire = report.questionnaire
+    target = report.settings.target if has_target(questionnaire, index) else None
+    return reconstruct(
+        report, unit, index, estimate_of, target=target, proportion=measure_of(questionnaire, index).is_share
+    )
 
 
 def _past_headline(
@@ -326,7 +367,7 @@ def _past_headline(
 
 
 def _headline(report: ScoreReport, level: str, unit_id: int, language: str) -> scoring.Estimate | None:
-    if level not in report.levels:
+    if not report.has(level):
         return None
     view = unit_view(report, level, unit_id, language)
     return None if view is None else view.headline

@@ -33,6 +33,7 @@ from surveyapp.periods import Period
 from surveyapp.reports import wording
 from surveyapp.reports.data import ImproveCount, LevelComparison, UnitReport, UnitView, labels, unit_view
 from surveyapp.scores.measures import has_target, headline_index, measure_of
+from surveyapp.scores.reconstruct import is_reconstructed
 from surveyapp.scores.service import ScoreReport, Unit
 
 #: Chart width in viewBox units: printed 176 mm wide, the charts' text is 8–8.5 pt.
@@ -354,7 +355,10 @@ def _trend(unit_report: UnitReport, label: str, index: str, language: str, title
     points, rows = [], []
     for period, estimate in unit_report.trend:
         points.append(_trend_point(period, estimate, measure))
-        rows.append((wording.period_label(period), _row(label, estimate, report, index=index)))
+        period_text = wording.period_label(period)
+        if is_reconstructed(estimate):
+            period_text = _("%(period)s (reconstructed from the units merged into it)", period=period_text)
+        rows.append((period_text, _row(label, estimate, report, index=index)))
     settings = report.settings
     svg = trend_chart(
         points,
@@ -513,9 +517,10 @@ def _trend_point(period: Period, estimate: scoring.Estimate | None, measure: Mea
         return TrendPoint(period.code, measure=measure)
     value, n = measure.clip(estimate.estimate), max(estimate.n, 1)
     bounds = shown_interval(estimate, measure)
+    rebuilt = is_reconstructed(estimate)
     if bounds is None:
-        return TrendPoint(period.code, value, n=n, measure=measure)
-    return TrendPoint(period.code, value, *bounds, n=n, measure=measure)
+        return TrendPoint(period.code, value, n=n, measure=measure, reconstructed=rebuilt)
+    return TrendPoint(period.code, value, *bounds, n=n, measure=measure, reconstructed=rebuilt)
 
 
 # ---------------------------------------------------------------------------------------------- comparisons

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import OrgTree, Scope
-from surveyapp.scores.service import Unit
+from surveyapp.scores.service import FORMER_DISTRICT, Unit
 
 #: The kinds of unit in URLs (``/reports/agency/so-tu-phap.pdf``) and their models.
 UNIT_MODELS: dict[str, type[Area] | type[Agency] | type[Counter]] = {"area": Area, "agency": Agency, "counter": Counter}
@@ -17,8 +17,12 @@ def kind_of(unit: Area | Agency | Counter) -> str:
 
 
 def level_of(unit: Area | Agency | Counter) -> str:
-    """The scoring level of a unit: ``counter``, ``agency``, or its area level (``district``, ``province``)."""
-    return unit.level if isinstance(unit, Area) else kind_of(unit)
+    """The scoring level of a unit: ``counter``, ``agency``, its area level (``commune``, ``province``), or
+    the former-district grouping for a former district (an area that is its own ``former_district``), whose
+    figures continue across 1 July 2025 through the communes grouped under it."""
+    if isinstance(unit, Area):
+        return FORMER_DISTRICT if unit.former_district_id == unit.id and unit.id is not None else unit.level
+    return kind_of(unit)
 
 
 def scope_of(unit: Area | Agency | Counter) -> Scope:
@@ -43,7 +47,7 @@ def unit_inside(tree: OrgTree, scope: Scope, unit: Unit) -> bool:
         return counter_id == scope.id
     if scope.kind == "agency":
         return agency_id is not None and agency_id == scope.id
-    return area_id is not None and scope.id in tree.area_chain(area_id)
+    return area_id is not None and tree.area_within(area_id, scope.id)
 
 
 def inside(tree: OrgTree, scope: Scope) -> Callable[[Unit], bool]:

@@ -181,15 +181,21 @@ def comparison_level(report: ScoreReport, parent_level: str, requested: str | No
     """The level to compare inside a unit of ``parent_level``: ``requested`` when it is finer, else the
     default (districts in the province, agencies in an area, counters in an agency)."""
     levels = report.levels
-    if parent_level not in levels:
+    if not report.has(parent_level):
         abort(404, description=_("This unit has no scored SIPAS responses in %(period)s.", period=report.period.code))
-    finer = levels[: levels.index(parent_level)]
+    if parent_level in report.groupings:
+        finer = tuple(lv for lv in levels[:-1] if lv != "counter")
+    else:
+        finer = levels[: levels.index(parent_level)]
+        if parent_level == levels[-1]:
+            finer = (*finer, *report.groupings)
     if requested:
         if requested not in finer:
             abort(400, description=_("Inside this unit, compare one of: %(levels)s.", levels=", ".join(finer)))
         return requested
-    if parent_level == levels[-1] and len(finer) > 2:
-        return finer[-1]
+    areas_below = [lv for lv in finer if lv not in ("counter", "agency", *report.groupings)]
+    if parent_level in (levels[-1], *report.groupings) and areas_below:
+        return areas_below[-1]
     return "agency" if "agency" in finer else finer[-1]
 
 
@@ -234,8 +240,8 @@ def export_scores(fmt: str):
     field = request.args.get("field") or None
     report = scores_for(period, instrument, field)
     level = request.args.get("level") or "agency"
-    if level not in report.levels:
-        choices = ", ".join(report.levels)
+    if not report.has(level):
+        choices = ", ".join((*report.levels, *report.groupings))
         message = _("'%(level)s' is not a level with responses in %(period)s; choose one of %(levels)s.")
         abort(400, description=message % {"level": level, "period": period.code, "levels": choices})
     keep = inside(org_tree(), current_user.scope)

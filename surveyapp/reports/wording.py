@@ -379,6 +379,7 @@ def level_name(level: str, plural: bool = False) -> str:
         "agency": _("Agency"),
         "commune": _("Commune"),
         "district": _("District"),
+        "former_district": _("Area (former district, a grouping)"),
         "province": _("Province"),
     }
     plurals = {
@@ -386,6 +387,7 @@ def level_name(level: str, plural: bool = False) -> str:
         "agency": _("Agencies"),
         "commune": _("Communes"),
         "district": _("Districts"),
+        "former_district": _("Areas (former districts, groupings of communes)"),
         "province": _("Provinces"),
     }
     return (plurals if plural else singular).get(level, level)

@@ -46,9 +46,10 @@ def scores_command(period, level, instrument, output, field_code, weighting, inc
         report = compute_scores(parsed, instrument, settings=settings, field_code=field_code)
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
-    if level not in report.levels:
+    if not report.has(level):
         raise click.ClickException(
-            f"'{level}' is not a level of the organisation; choose one of {', '.join(report.levels)}."
+            f"'{level}' is not a level of the organisation; choose one of "
+            f"{', '.join((*report.levels, *report.groupings))}."
         )
     if output == "json":
         write_json(sys.stdout, report, level)

@@ -84,6 +84,8 @@ class ScoreReport:
     domains: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     #: Post-strata collapsed before calibrating (fields merged within an agency), for the methods appendix.
     merged_cells: tuple[MergedCell, ...] = ()
+    #: Groupings scored like levels but outside the hierarchy (:data:`FORMER_DISTRICT`), when the data have them.
+    groupings: tuple[str, ...] = ()
     #: Results derived from this report (comparisons, charts), kept as long as the report is.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -92,6 +94,16 @@ class ScoreReport:
         if key not in self.derived:
             self.derived[key] = compute()
         return self.derived[key]
+
+    def has(self, level: str) -> bool:
+        """Whether ``level`` (a level or a grouping) was scored in this report."""
+        return level in self.levels or level in self.groupings
+
+    def above(self, level: str) -> tuple[str, ...]:
+        """The levels coarser than ``level``; for a grouping, the top level (the province)."""
+        if level in self.groupings:
+            return self.levels[-1:]
+        return self.levels[self.levels.index(level) + 1 :]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -164,6 +176,7 @@ def compute_scores(
         keep &= arrays.status == OK
     left_out = int((~keep).sum())
     levels, domains, units = _domains(arrays)
+    groupings = tuple(name for name in domains if name not in levels)
     left_out_by_unit = {level: _counts(codes[~keep]) for level, codes in domains.items()}
     arrays = arrays.subset(keep)
     domains = {level: codes[keep] for level, codes in domains.items()}
@@ -197,6 +210,7 @@ def compute_scores(
         arrays=arrays,
         domains=domains,
         merged_cells=weighted.merged,
+        groupings=groupings,
     )
 
 
@@ -253,8 +267,14 @@ def _satisfied_positions(question: Question) -> tuple[int, ...]:
     return tuple(i for i, o in enumerate(question.options, start=1) if o.counted)
 
 
+#: The grouping of areas by the district they lay in before 1 July 2025 (khu vực): scored like a level, shown
+#: as a grouping, never as an administrative level.
+FORMER_DISTRICT = "former_district"
+
+
 def _domains(arrays: ResponseArrays) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, dict[int, Unit]]]:
-    """Domain codes per level (unit ids; −1 = not in any unit of that level) and the units themselves."""
+    """Domain codes per level (unit ids; −1 = not in any unit of that level) and the units themselves; also
+    per grouping (:data:`FORMER_DISTRICT`), which is not one of the levels returned."""
     areas = {a.id: a for a in db.session.scalars(select(Area))}
     chains: dict[int, dict[str, int]] = {}
     for area_id in np.unique(arrays.area):
@@ -286,6 +306,18 @@ def _domains(arrays: ResponseArrays) -> tuple[tuple[str, ...], dict[str, np.ndar
     for level in area_levels:
         units[level] = {
             a.id: Unit(level, a.id, a.code, a.name, a.name_en, "area") for a in areas.values() if a.level == level
+        }
+    present = [int(a) for a in np.unique(arrays.area)]
+    if any(areas[a].former_district_id is not None for a in present if a in areas):
+        lookup = np.array(
+            [areas[a].former_district_id if a in areas and areas[a].former_district_id else -1 for a in present],
+            dtype=np.int64,
+        )
+        domains[FORMER_DISTRICT] = lookup[position] if arrays.n else np.zeros(0, np.int64)
+        units[FORMER_DISTRICT] = {
+            a.id: Unit(FORMER_DISTRICT, a.id, a.code, a.name, a.name_en, "area")
+            for a in areas.values()
+            if a.id in set(lookup.tolist())
         }
     return ("counter", "agency", *area_levels), domains, units
 

@@ -46,12 +46,22 @@ class Scale:
 
 
 SCALES = {
-    "ci": Scale("ci", kiosks=200, responses=2, crash_responses=2, kills=2, concurrency=64, workers=2, threads=4,
-                give_up=150),
-    "full": Scale("full", kiosks=1000, responses=5, crash_responses=5, kills=4, concurrency=128, workers=None,
-                  threads=None, give_up=1800, sqlite_busy=True),
+    "ci": Scale(
+        "ci", kiosks=200, responses=2, crash_responses=2, kills=2, concurrency=64, workers=2, threads=4, give_up=150
+    ),
+    "full": Scale(
+        "full",
+        kiosks=1000,
+        responses=5,
+        crash_responses=5,
+        kills=4,
+        concurrency=128,
+        workers=None,
+        threads=None,
+        give_up=1800,
+        sqlite_busy=True,
+    ),
 }
-
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +99,12 @@ def province(proof_url: str, scale: Scale) -> list[Kiosk]:
 
 @pytest.fixture(scope="package")
 def _server(proof_url: str, province: list[Kiosk], scale: Scale, tmp_path_factory) -> Iterator[Server]:
-    server = Server(proof_url, workers=scale.workers, threads=scale.threads,
-                    log_path=tmp_path_factory.mktemp("gunicorn") / "gunicorn.log")
+    server = Server(
+        proof_url,
+        workers=scale.workers,
+        threads=scale.threads,
+        log_path=tmp_path_factory.mktemp("gunicorn") / "gunicorn.log",
+    )
     server.start()
     yield server
     server.stop()

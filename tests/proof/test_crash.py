@@ -29,8 +29,13 @@ def test_kill_9_during_load_loses_and_doubles_nothing(
     kills, downtime = [], 0.0
     with ThreadPoolExecutor(1) as pool:
         load = pool.submit(
-            loadgen.run, server.base_url, province, concurrency=scale.concurrency, count=count,
-            give_up=scale.give_up, result=result,
+            loadgen.run,
+            server.base_url,
+            province,
+            concurrency=scale.concurrency,
+            count=count,
+            give_up=scale.give_up,
+            result=result,
         )
         for mark in marks:
             while len(result.acknowledged) < mark and not load.done():
@@ -63,8 +68,14 @@ def test_a_stored_response_whose_acknowledgement_died_is_acknowledged_as_a_dupli
 ):
     """The deterministic case of the above: the server dies between the commit and the 201."""
     mark = tmp_path / "died-after"
-    dying = Server(proof_url, workers=1, threads=4, app="tests.proof.dying_app:create_app()",
-                   env={"PROOF_DIE_MARK": str(mark), "PROOF_DIE_AFTER": "3"}, log_path=tmp_path / "gunicorn.log")
+    dying = Server(
+        proof_url,
+        workers=1,
+        threads=4,
+        app="tests.proof.dying_app:create_app()",
+        env={"PROOF_DIE_MARK": str(mark), "PROOF_DIE_AFTER": "3"},
+        log_path=tmp_path / "gunicorn.log",
+    )
     kiosks = province[:5]
     dying.start()
     try:

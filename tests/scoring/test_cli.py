@@ -18,9 +18,24 @@ from scoring._cli import main
 ROOT = Path(__file__).resolve().parents[2]
 SIPAS = ROOT / "surveys" / "sipas-v1.toml"
 CRITERIA = [
-    "access_info", "access_signs", "access_clean", "access_equipment", "procedure_posted", "procedure_documents",
-    "procedure_fees", "procedure_time", "staff_polite", "staff_prompt", "staff_guidance", "staff_rules",
-    "staff_attentive", "result_on_time", "result_accurate", "result_fair", "feedback_channel", "feedback_handled",
+    "access_info",
+    "access_signs",
+    "access_clean",
+    "access_equipment",
+    "procedure_posted",
+    "procedure_documents",
+    "procedure_fees",
+    "procedure_time",
+    "staff_polite",
+    "staff_prompt",
+    "staff_guidance",
+    "staff_rules",
+    "staff_attentive",
+    "result_on_time",
+    "result_accurate",
+    "result_fair",
+    "feedback_channel",
+    "feedback_handled",
     "feedback_notified",
 ]
 
@@ -48,8 +63,13 @@ def direct(values: np.ndarray) -> np.ndarray:
 
 
 def spec() -> IndexSpec:
-    elements = {"access": CRITERIA[0:4], "procedure": CRITERIA[4:8], "staff": CRITERIA[8:13],
-                "result": CRITERIA[13:16], "feedback": CRITERIA[16:19]}
+    elements = {
+        "access": CRITERIA[0:4],
+        "procedure": CRITERIA[4:8],
+        "staff": CRITERIA[8:13],
+        "result": CRITERIA[13:16],
+        "feedback": CRITERIA[16:19],
+    }
     return IndexSpec.from_elements(elements, satisfied_codes=(2,), max_code=2)
 
 
@@ -82,8 +102,22 @@ def test_poststratified_scores_match_the_library(capsys, responses, tmp_path):
     totals = tmp_path / "totals.csv"
     cells = sorted({f"a{a}-f{f}" for a in range(6) for f in range(2)})
     totals.write_text("cell,total\n" + "".join(f"{c},{100 + 10 * i}\n" for i, c in enumerate(cells)), encoding="utf-8")
-    code, out, _ = run(capsys, path, "--questionnaire", SIPAS, "--unit", "district", "--strata", "agency",
-                       "--poststrata", "cell", "--totals", totals, "--format", "json")
+    code, out, _ = run(
+        capsys,
+        path,
+        "--questionnaire",
+        SIPAS,
+        "--unit",
+        "district",
+        "--strata",
+        "agency",
+        "--poststrata",
+        "cell",
+        "--totals",
+        totals,
+        "--format",
+        "json",
+    )
     assert code == 0
     result = json.loads(out)
     assert result["weighting"] == "post-stratified on cell"
@@ -122,15 +156,21 @@ def test_an_answer_off_the_scale_names_its_row_and_column(capsys, tmp_path):
 
 def test_conflicting_weight_options_are_a_usage_error(capsys, responses, tmp_path):
     path, *_ = responses
-    code, _, err = run(capsys, path, "--questionnaire", SIPAS, "--unit", "agency", "--weight", "x",
-                       "--rake", tmp_path / "m.csv")
+    code, _, err = run(
+        capsys, path, "--questionnaire", SIPAS, "--unit", "agency", "--weight", "x", "--rake", tmp_path / "m.csv"
+    )
     assert code == 2 and "choose one of" in err
 
 
 def test_runs_as_a_module(responses):
     path, *_ = responses
-    done = subprocess.run([sys.executable, "-m", "scoring", str(path), "--questionnaire", str(SIPAS), "--unit",
-                           "agency"], capture_output=True, text=True, check=False, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "scoring", str(path), "--questionnaire", str(SIPAS), "--unit", "agency"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("level,unit,index,estimate")
 

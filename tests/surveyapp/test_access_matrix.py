@@ -57,11 +57,15 @@ ALL = {"office", "area", "manager", "supervisor", "viewer"}
 ENDPOINTS = [
     ("home", "GET", "/agency/", None, ALL),
     ("agency page", "GET", "/agency/agency/ttpv-moc-chau", "/agency/agency/so-tu-phap", ALL - {"supervisor"}),
-    ("counter page", "GET", f"/agency/counter/{OWN_COUNTER}", f"/agency/counter/{OTHER_COUNTER}",
-     ALL - {"supervisor"}),
-    ("area page", "GET", "/agency/area/nt-moc-chau", "/agency/area/mai-son", {"office", "area", "viewer"}),
-    ("element page", "GET", "/agency/agency/ttpv-moc-chau/index/staff", "/agency/agency/so-tu-phap/index/staff",
-     ALL - {"supervisor"}),
+    ("counter page", "GET", f"/agency/counter/{OWN_COUNTER}", f"/agency/counter/{OTHER_COUNTER}", ALL - {"supervisor"}),
+    ("area page", "GET", "/agency/area/phuong-moc-chau", "/agency/area/xa-mai-son", {"office", "area", "viewer"}),
+    (
+        "element page",
+        "GET",
+        "/agency/agency/ttpv-moc-chau/index/staff",
+        "/agency/agency/so-tu-phap/index/staff",
+        ALL - {"supervisor"},
+    ),
     ("devices", "GET", "/agency/devices", None, {"office", "area", "manager", "supervisor"}),
     ("enrol", "POST", "/agency/devices", "/agency/devices", {"office", "supervisor"}),
     (

@@ -193,4 +193,3 @@ def test_scores_respect_roles_and_scope(loaded_app, scored):
     sign_in(office, ACCOUNTS["office"].email, ACCOUNTS["office"].password)
     province = scores_of(office, "/area/son-la", period=f"{scored:%Y}").get_json()
     assert province["unit"]["level"] == "province" and province["responses_by_status"]["flagged"] == 5
-

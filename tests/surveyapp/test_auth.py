@@ -34,7 +34,9 @@ def test_sign_in_and_out(staff_app):
     client = staff_app.test_client()
     response = sign_in(client, MANAGER.email, MANAGER.password)
     assert response.status_code == 302 and response.headers["Location"].endswith("/agency/")
-    assert "Ủy ban nhân dân huyện Mộc Châu" in client.get("/agency/", follow_redirects=True).get_data(as_text=True)
+    assert "Trung tâm Phục vụ hành chính công phường Mộc Châu" in client.get(
+        "/agency/", follow_redirects=True
+    ).get_data(as_text=True)
     out = client.post("/auth/sign-out", data={"csrf_token": csrf_token(client)})
     assert out.status_code == 302
     assert client.get("/auth/password").status_code == 302

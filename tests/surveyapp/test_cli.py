@@ -24,7 +24,7 @@ def invoke(runner, *args):
 def test_setup_demo_builds_everything_and_is_repeatable(app, runner):
     result = invoke(runner, "setup-demo", "--responses", "300", "--seed", "7")
     assert result.exit_code == 0, result.output
-    assert "23 areas, 37 agencies, 64 counters" in result.output
+    assert "288 areas, 114 agencies, 184 counters" in result.output
     assert "Generated 300 demo responses" in result.output
     gamed = re.search(r"games its counter: (\d+) responses, (\d+) of them flagged", result.output)
     assert gamed, result.output

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from surveyapp.i18n import format_percent
-from surveyapp.numbers import Measure, format_estimate, format_interval
+from surveyapp.numbers import Measure, format_estimate, format_interval, shown_interval
 from surveyapp.periods import parse_period
 from surveyapp.scores.measures import measure_of
 from surveyapp.scores.service import compute_scores
@@ -32,7 +32,7 @@ def signed_in(app, role: str):
     return client
 
 
-def test_office_lands_on_the_province_with_districts_compared(demo_app):
+def test_office_lands_on_the_province_with_communes_and_former_districts_compared(demo_app):
     client = signed_in(demo_app, "office")
     home = client.get("/agency/")
     assert home.status_code == 302 and home.headers["Location"].startswith("/agency/area/son-la")
@@ -43,13 +43,15 @@ def test_office_lands_on_the_province_with_districts_compared(demo_app):
         report = compute_scores(parse_period(PERIOD))
         [province] = report.level_rows("province")
         overall = province["estimates"]["overall"]
-        districts = report.level_rows("district")
+        communes = report.level_rows("commune")
+        districts = report.level_rows("former_district")
     assert format_percent(overall.estimate, "vi") in html  # the headline, Vietnamese style
     assert f"[{format_percent(overall.lower, 'vi')}–{format_percent(overall.upper, 'vi')}]" in html
-    assert len(districts) == 12
-    for row in districts:
+    assert len(districts) == 12 and len(communes) > 40
+    for row in (*communes, *districts):
         assert f'href="/agency/area/{row["unit"].code}?period={PERIOD}' in html
-    assert html.count('<svg') >= 4 and 'role="img"' in html  # element bars, trend, funnels
+    assert "khu vực (huyện cũ" in html  # the former districts are named as a grouping, not a level
+    assert html.count("<svg") >= 4 and 'role="img"' in html  # element bars, trend, funnels
     assert "Holm" in html and "Khác biệt từng cặp" in html
     assert "Xác suất dưới mục tiêu" in html or "P(dưới mục tiêu)" in html
     bh = client.get(f"/agency/area/son-la?period={PERIOD}&adjust=bh").get_data(as_text=True)
@@ -59,8 +61,8 @@ def test_office_lands_on_the_province_with_districts_compared(demo_app):
 def test_drill_down_from_district_to_criterion(demo_app):
     client = signed_in(demo_app, "office")
     district = client.get(f"/agency/area/phuong-moc-chau?period={PERIOD}").get_data(as_text=True)
-    assert "Ủy ban nhân dân huyện Mộc Châu" in district
-    assert f'/agency/agency/ttpv-moc-chau?period={PERIOD}' in district
+    assert "Trung tâm Phục vụ hành chính công phường Mộc Châu" in district
+    assert f"/agency/agency/ttpv-moc-chau?period={PERIOD}" in district
     agency = client.get(f"/agency/agency/ttpv-moc-chau?period={PERIOD}").get_data(as_text=True)
     assert f"/agency/counter/ttpv-moc-chau-dat-dai?period={PERIOD}" in agency
     assert f"/agency/agency/ttpv-moc-chau/index/staff?period={PERIOD}" in agency
@@ -87,7 +89,7 @@ def test_filters_and_bad_choices(demo_app):
     rating = client.get(f"/agency/area/son-la?period={PERIOD}&instrument=rating")
     assert rating.status_code == 200 and "Tỷ lệ hài lòng" in rating.get_data(as_text=True)
     english = client.get(f"/agency/area/son-la?period={PERIOD}&lang=en").get_data(as_text=True)
-    assert "Overall satisfaction index" in english and "Mộc Châu district" in english
+    assert "Overall satisfaction index" in english and "Mộc Châu town" in english
 
 
 def test_area_officer_sees_only_their_district(demo_app):
@@ -95,7 +97,7 @@ def test_area_officer_sees_only_their_district(demo_app):
     home = client.get("/agency/")
     assert home.headers["Location"].startswith("/agency/area/phuong-moc-chau")
     page = client.get(f"/agency/area/phuong-moc-chau?period={PERIOD}").get_data(as_text=True)
-    assert "ttpv-tan-yen" in page and "so-tu-phap" not in page and "Sở Tư pháp" not in page
+    assert "ttpv-moc-chau" in page and "so-tu-phap" not in page and "Sở Tư pháp" not in page
     assert client.get(f"/agency/area/son-la?period={PERIOD}").status_code == 404
     assert client.get(f"/agency/agency/so-tu-phap?period={PERIOD}").status_code == 404
 
@@ -132,7 +134,7 @@ def test_the_case_evaluation_is_shown_in_points_out_of_its_maximum(demo_app):
     headline = html[html.index('<p class="big">') : html.index("</p>", html.index('<p class="big">'))]
     assert f"<strong>{format_estimate(points.estimate, measure, 'vi')}</strong>" in headline
     assert " / 18 điểm</strong>" in headline and "%" not in headline
-    assert f"[{format_interval(points.lower, points.upper, measure, 'vi')}]" in headline
+    assert f"[{format_interval(*shown_interval(points, measure), measure, 'vi')}]" in headline
     assert re.search(r"\[\d+,\d–\d+,\d\]", headline)  # "[15,1–16,1]": a decimal comma, no percent sign
     assert "Điểm trung bình (thang 18 điểm)" in html  # the trend chart's axis
     assert 'class="target"' not in html  # no 90% line on a scale of points
@@ -142,4 +144,4 @@ def test_the_case_evaluation_is_shown_in_points_out_of_its_maximum(demo_app):
     assert " / 18 points</strong>" in english
     index = client.get(f"/agency/area/son-la/index/points?period={PERIOD}&instrument=case").get_data(as_text=True)
     assert f"<strong>{format_estimate(points.estimate, measure, 'vi')}</strong>" in index
-    assert 'instrument=case' in html and "/reports/area/son-la.pdf?" in html  # its PDF report
+    assert "instrument=case" in html and "/reports/area/son-la.pdf?" in html  # its PDF report

@@ -25,8 +25,13 @@ def test_health_answers_when_the_database_does(app):
 
 
 def test_health_is_503_when_the_database_is_gone(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
 
@@ -49,12 +54,14 @@ def restore_logging():
 
 
 def test_json_request_logs_carry_no_client_address(database_url, restore_logging):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "LOG_FORMAT": "json"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "LOG_FORMAT": "json"}
+    )
     stream = io.StringIO()
     logging.getLogger("surveyapp").handlers[0].setStream(stream)
-    response = app.test_client().get("/healthz", headers={"X-Request-Id": "abc123"},
-                                     environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    response = app.test_client().get(
+        "/healthz", headers={"X-Request-Id": "abc123"}, environ_base={"REMOTE_ADDR": "203.0.113.9"}
+    )
     assert response.headers["X-Request-Id"] == "abc123"
     [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
     assert (line["request_id"], line["path"], line["status"], line["message"]) == ("abc123", "/healthz", 200, "request")

@@ -33,12 +33,12 @@ def test_son_la_loads_with_its_twelve_districts(app):
         province = by_code(Area, "son-la")
         districts = [a for a in province.children if a.level == "district"]
         assert len(districts) == 12
-        assert {a.name for a in districts} >= {"Thành phố Sơn La", "Huyện Mộc Châu", "Huyện Sốp Cộp", "Huyện Vân Hồ"}
+        assert {a.name for a in districts} >= {"Thành phố Sơn La", "Thị xã Mộc Châu", "Huyện Sốp Cộp", "Huyện Vân Hồ"}
         assert summary.counters == count(Counter) >= 60
         commune = by_code(Area, "chieng-le")
         assert commune.parent.code == "tp-son-la" and commune.parent.parent is province
         counter = by_code(Counter, "ttpv-moc-chau-dat-dai")
-        assert counter.agency.area.code == "moc-chau"
+        assert counter.agency.area.code == "phuong-moc-chau"
         assert counter.field.code == "land"
         assert counter.opening_hours["mon"] == [["07:00", "11:30"], ["13:30", "17:00"]]
         assert "sat" in by_code(Counter, "so-tu-phap-1").opening_hours
@@ -68,10 +68,10 @@ level = "commune"
 parent = "tp-son-la"
 name = "Phường Chiềng Lề"
 retired_on = 2025-07-01
-successor = "to-hieu"
+successor = "to-hieu-new"
 
 [[areas]]
-code = "to-hieu"
+code = "to-hieu-new"
 level = "commune"
 parent = "son-la"
 name = "Phường Tô Hiệu"
@@ -84,9 +84,9 @@ name = "Phường Tô Hiệu"
         db.session.commit()
         old = by_code(Area, "chieng-le")
         assert old.retired_on == dt.date(2025, 7, 1)
-        assert old.successor.code == "to-hieu"
+        assert old.successor.code == "to-hieu-new"
         assert not old.in_service(dt.date(2025, 7, 1)) and old.in_service(dt.date(2025, 6, 30))
-        assert by_code(Agency, "ttpv-to-hieu").area is old
+        assert by_code(Agency, "ubnd-chieng-le").area is old
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_service_volumes_load_and_reload_replaces_numbers(app, tmp_path: Path):
         load_organisation(SON_LA)
         summary = load_volumes(VOLUMES)
         db.session.commit()
-        assert summary.periods == ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
+        assert summary.periods == tuple(f"{y}-Q{q}" for y in (2025, 2026) for q in (1, 2, 3, 4))
         assert count(ServiceVolume) == summary.rows == len(VOLUMES.read_text().splitlines()) - 1
         path = tmp_path / "v.csv"
         path.write_text("agency,field,period,cases\nso-tu-phap,judicial-record,2026-Q1,12345\n", encoding="utf-8")

@@ -95,7 +95,8 @@ def test_unweighted_indices_equal_hand_computed_shares(loaded_app, scored):
     with loaded_app.app_context():
         report = compute_scores(PERIOD, settings=Settings(weighting="none"))
         assert report.responses == 70 and report.left_out == 0
-        assert report.levels == ("counter", "agency", "commune", "district", "province")
+        assert report.levels == ("counter", "agency", "commune", "province")
+        assert report.groupings == ("former_district",)
         by_code = {row["unit"].code: row for row in report.level_rows("counter")}
         for counter in COUNTERS:
             mine = [a for c, a in scored if c == counter]
@@ -112,14 +113,16 @@ def test_unweighted_indices_equal_hand_computed_shares(loaded_app, scored):
 def test_units_roll_up_the_organisation_tree(loaded_app, scored):
     with loaded_app.app_context():
         report = compute_scores(PERIOD, settings=Settings(weighting="none"))
-        districts = {row["unit"].code: row for row in report.level_rows("district")}
+        districts = {row["unit"].code: row for row in report.level_rows("former_district")}
         communes = {row["unit"].code: row for row in report.level_rows("commune")}
-        assert set(districts) == {"moc-chau", "mai-son"}  # the department belongs to no district
-        assert districts["moc-chau"]["respondents"] == 3 * 14  # two district counters and the commune under it
-        assert communes["nt-moc-chau"]["respondents"] == 14
+        assert set(districts) == {"moc-chau", "mai-son"}  # the department lies in no former district
+        assert districts["moc-chau"]["respondents"] == 3 * 14  # two communes grouped under former Mộc Châu
+        assert communes["xa-tan-yen"]["respondents"] == 14 and communes["phuong-moc-chau"]["respondents"] == 2 * 14
         [province] = report.level_rows("province")
         assert province["respondents"] == 70
-        mine = [a for c, a in scored if c in ("ttpv-moc-chau-dat-dai", "ttpv-moc-chau-tu-phap", "ttpv-tan-yen-tong-hop")]
+        mine = [
+            a for c, a in scored if c in ("ttpv-moc-chau-dat-dai", "ttpv-moc-chau-tu-phap", "ttpv-tan-yen-tong-hop")
+        ]
         assert districts["moc-chau"]["estimates"]["procedure_fees"].estimate == pytest.approx(
             share(mine, "procedure_fees")
         )
@@ -249,7 +252,7 @@ def test_settings_are_versioned_audited_and_fall_back(loaded_app):
 
 def test_cli_prints_scores_with_their_settings(loaded_app, scored):
     runner = loaded_app.test_cli_runner()
-    table = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "district", "--weighting", "none"])
+    table = runner.invoke(args=["scores", "--period", "2026-Q3", "--level", "former_district", "--weighting", "none"])
     assert table.exit_code == 0, table.output
     assert "70 responses scored, 0 flagged left out" in table.output
     assert "Settings: target 90%, 95% intervals (beta), weighting none" in table.output

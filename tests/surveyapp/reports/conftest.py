@@ -78,12 +78,12 @@ def add_response(counter_code: str, when: dt.datetime, comment: str | None = Non
 
 @pytest.fixture
 def demo_app(loaded_app):
-    """2,500 demo responses from January to September 2026, accounts of every role (tests.staff), a hostile
+    """4,000 demo responses from January to September 2026, accounts of every role (tests.staff), a hostile
     comment as the newest of the period at a Mộc Châu counter, and flagged responses: three of that agency's,
     one of the Department of Justice's."""
     create_accounts(loaded_app)
     with loaded_app.app_context():
-        generate(2500, seed=7, days=270, today=dt.date(2026, 10, 1))
+        generate(4000, seed=7, days=270, today=dt.date(2026, 10, 1))
         add_response(HOSTILE_COUNTER, dt.datetime(2026, 9, 30, 9, 30, tzinfo=LOCAL_ZONE), HOSTILE)
         flagged = db.session.scalars(
             select(Response.id)

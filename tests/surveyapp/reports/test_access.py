@@ -38,11 +38,11 @@ ENDPOINTS = [
         f"/reports/counter/{OTHER_COUNTER}.pdf?{Q}",
         READERS,
     ),
-    ("district report", f"/reports/area/phuong-moc-chau.pdf?{Q}", f"/reports/area/son-la.pdf?{Q}", AREA_READERS),
+    ("commune report", f"/reports/area/phuong-moc-chau.pdf?{Q}", f"/reports/area/son-la.pdf?{Q}", AREA_READERS),
     (
-        "district comparison",
+        "commune comparison",
         f"/reports/area/phuong-moc-chau/comparison.pdf?{Q}",
-        f"/reports/area/son-la/comparison.pdf?{Q}&level=district",
+        f"/reports/area/son-la/comparison.pdf?{Q}&level=former_district",
         AREA_READERS,
     ),
     (

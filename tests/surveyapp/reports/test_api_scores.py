@@ -23,7 +23,11 @@ def test_a_level_and_a_unit_as_json(demo_app):
         overall = report.main.get("agency", agency.id, "overall")
         harassment = report.extra.get("agency", agency.id, "harassment")
         counters = {c.code for c in agency.counters if c.id in report.respondents["counter"]}
-    assert (listing["period"], listing["versions"], listing["scope"]) == ("2026-Q3", ["sipas v1"], "area:phuong-moc-chau")
+    assert (listing["period"], listing["versions"], listing["scope"]) == (
+        "2026-Q3",
+        ["sipas v1"],
+        "area:phuong-moc-chau",
+    )
     assert listing["settings"]["target"] == 0.9 and listing["level"] == "agency"
     assert [u["code"] for u in listing["units"]] == ["ttpv-moc-chau"]  # the district's only agency with responses
     unit = listing["units"][0]
@@ -34,7 +38,7 @@ def test_a_level_and_a_unit_as_json(demo_app):
     detail = client.get(f"/api/v1/scores/agency/ttpv-moc-chau?period={PERIOD.code}").json
     assert detail["unit"]["respondents"] == report.respondents["agency"][agency.id]
     assert detail["unit"]["left_out_flagged"] == 3
-    assert [a["level"] for a in detail["above"]] == ["district", "province"]
+    assert [a["level"] for a in detail["above"]] == ["commune", "province"]
     assert {c["code"] for c in detail["children"]} == counters and len(counters) >= 2
 
     assert client.get("/api/v1/scores/agency/so-tu-phap").status_code == 404

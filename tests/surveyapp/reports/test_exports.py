@@ -39,7 +39,7 @@ def workbook(response):
 
 def test_scores_as_xlsx_and_csv_carry_the_numbers_and_how_they_were_computed(demo_app):
     client = signed_in(demo_app)
-    book = workbook(client.get(f"/reports/exports/scores.xlsx?period={PERIOD.code}&level=district"))
+    book = workbook(client.get(f"/reports/exports/scores.xlsx?period={PERIOD.code}&level=former_district"))
     assert book.sheetnames == ["scores", "Thông tin về tệp"]
     rows = list(book["scores"].iter_rows(values_only=True))
     assert rows[0] == CSV_COLUMNS
@@ -51,19 +51,22 @@ def test_scores_as_xlsx_and_csv_carry_the_numbers_and_how_they_were_computed(dem
     assert about["Cấu hình tính điểm"] == report.settings.describe()
     assert about["Số phiếu được tính"] == report.responses
     by_key = {(row[5], row[8]): dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]}
-    for unit_id, unit in report.units["district"].items():
-        if unit_id not in report.respondents["district"]:
+    for unit_id, unit in report.units["former_district"].items():
+        if unit_id not in report.respondents["former_district"]:
             continue
-        estimate = report.main.get("district", unit_id, "overall")
+        estimate = report.main.get("former_district", unit_id, "overall")
         row = by_key[(unit.code, "overall")]
         assert row["name"] == unit.name and row["period"] == "2026-Q3" and row["versions"] == "sipas v1"
         assert math.isclose(row["estimate"], estimate.estimate) and math.isclose(row["upper"], estimate.upper)
-        assert row["decision"] == estimate.decision and row["respondents"] == report.respondents["district"][unit_id]
-    assert "Huyện Mộc Châu" in {row["name"] for row in by_key.values()}
+        assert (
+            row["decision"] == estimate.decision
+            and row["respondents"] == report.respondents["former_district"][unit_id]
+        )
+    assert "Thị xã Mộc Châu" in {row["name"] for row in by_key.values()}
     cell = book["scores"].cell(row=2, column=CSV_COLUMNS.index("estimate") + 1)
     assert cell.number_format == "0.0%"
 
-    response = client.get(f"/reports/exports/scores.csv?period={PERIOD.code}&level=district")
+    response = client.get(f"/reports/exports/scores.csv?period={PERIOD.code}&level=former_district")
     assert response.is_streamed and response.mimetype == "text/csv"
     raw = response.data
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -99,7 +102,7 @@ def test_responses_are_anonymised_and_scoped(demo_app):
     area = signed_in(demo_app, "area")
     text = area.get(f"/reports/exports/responses.csv?period={PERIOD.code}").data.decode("utf-8-sig")
     scoped = list(csv.DictReader(io.StringIO(text)))
-    assert scoped and {r["area"] for r in scoped} <= {"moc-chau", "nt-moc-chau"}
+    assert scoped and {r["area"] for r in scoped} == {"phuong-moc-chau"}
     counts = {}
     for r in scoped:
         counts[r["counter"]] = counts.get(r["counter"], 0) + 1

@@ -25,8 +25,18 @@ from surveyapp.scores.service import compute_scores
 from tests.staff import ACCOUNTS, sign_in
 from tests.surveyapp.reports.conftest import FLAGGED, HOSTILE, PERIOD, page_inks, pdf_text, tool
 
-DECISION_VI = {"met": "Đạt mục tiêu 90%", "not_met": "Chưa đạt mục tiêu 90%", "inconclusive": "Chưa đủ căn cứ kết luận"}
-DECISION_EN = {"met": "Target of 90% met", "not_met": "Target of 90% not met", "inconclusive": "Not enough evidence"}
+DECISION_VI = {
+    "met": "Đạt mục tiêu 90%",
+    "not_met": "Chưa đạt mục tiêu 90%",
+    "inconclusive": "Chưa đủ căn cứ kết luận",
+    "insufficient": "Chưa đủ phiếu để kết luận",
+}
+DECISION_EN = {
+    "met": "Target of 90% met",
+    "not_met": "Target of 90% not met",
+    "inconclusive": "Not enough evidence",
+    "insufficient": "Not enough responses to conclude",
+}
 
 
 def download(client, role: str, url: str):
@@ -52,7 +62,7 @@ def test_agency_report_in_vietnamese_matches_the_scores(demo_app, tmp_path):
     assert "\ufffd" not in text and unicodedata.is_normalized("NFC", text)
     for heading in (
         "BÁO CÁO MỨC ĐỘ HÀI LÒNG CỦA NGƯỜI DÂN",
-        "Ủy ban nhân dân huyện Mộc Châu",
+        "Trung tâm Phục vụ hành chính công phường Mộc Châu",
         "Quý 3 năm 2026 (01/07/2026 – 30/09/2026)",
         "Số liệu tính đến",
         "Phiếu khảo sát",
@@ -114,11 +124,11 @@ def test_english_report_on_request(demo_app, tmp_path):
     words = flat(pdf_text(response.data, tmp_path))
     with demo_app.app_context():
         report = compute_scores(PERIOD)
-        area = db.session.scalar(select(Area).where(Area.code == "moc-chau"))
-        overall = report.main.get("district", area.id, "overall")
+        area = db.session.scalar(select(Area).where(Area.code == "phuong-moc-chau"))
+        overall = report.main.get("commune", area.id, "overall")
     for heading in (
         "CITIZEN SATISFACTION REPORT",
-        "Mộc Châu district",
+        "Mộc Châu ward",
         "Quarter 3 of 2026",
         "1. Results by element",
         "4. Trend over the last periods",
@@ -193,19 +203,22 @@ def test_the_fetcher_refuses_every_url_but_the_apps_static_files(demo_app, tmp_p
     assert "Nội dung" in text and "root:" not in text
 
 
-def test_province_report_compares_every_district(demo_app, tmp_path):
+def test_province_report_compares_every_former_district(demo_app, tmp_path):
     client = demo_app.test_client()
-    response = download(client, "office", f"/reports/area/son-la/comparison.pdf?period={PERIOD.code}")
-    assert "2026-Q3-province-son-la-district-comparison-vi.pdf" in response.headers["Content-Disposition"]
+    response = download(
+        client, "office", f"/reports/area/son-la/comparison.pdf?period={PERIOD.code}&level=former_district"
+    )
+    assert "2026-Q3-province-son-la-former_district-comparison-vi.pdf" in response.headers["Content-Disposition"]
     text = pdf_text(response.data, tmp_path)
     words = flat(text)
     with demo_app.app_context():
         report = compute_scores(PERIOD)
         province = db.session.scalar(select(Area).where(Area.code == "son-la"))
-        comparison = compare_level(report, "district", "vi", keep=inside(OrgTree.load(), Scope("area", province.id)))
-        districts = [report.units["district"][i] for i in report.respondents["district"]]
+        keep = inside(OrgTree.load(), Scope("area", province.id))
+        comparison = compare_level(report, "former_district", "vi", keep=keep)
+        districts = [report.units["former_district"][i] for i in report.respondents["former_district"]]
     for heading in (
-        "So sánh các huyện",
+        "So sánh các khu vực (huyện cũ",
         "Tỉnh Sơn La",
         "1. Chỉ số, khoảng tin cậy và kết luận của từng đơn vị",
         "2. Biểu đồ phễu",
@@ -216,7 +229,7 @@ def test_province_report_compares_every_district(demo_app, tmp_path):
         "So sánh giữa các đơn vị",
     ):
         assert heading in words, heading
-    assert len(districts) == len(comparison.views) >= 10
+    assert len(districts) == len(comparison.views) == 12
     pct = lambda value: format_percent(value, "vi")  # noqa: E731
     rules_vi = {
         "few_answers": "chưa đủ số phiếu tối thiểu",
@@ -225,8 +238,9 @@ def test_province_report_compares_every_district(demo_app, tmp_path):
         "wide_relative_interval": "khoảng tin cậy quá rộng so với chỉ số gần 0% hoặc 100%",
     }
     excluded = {view.unit.code: rules_vi[rule] for view, rule in comparison.excluded}
-    assert excluded and len(excluded) < len(comparison.views)  # this demo has districts of both kinds
-    assert f"{len(excluded)} đơn vị chưa đủ phiếu để kết luận: được liệt kê riêng, không so sánh." in words
+    assert len(excluded) < len(comparison.views)  # the former districts gather their communes' answers
+    if excluded:
+        assert f"{len(excluded)} đơn vị chưa đủ phiếu để kết luận: được liệt kê riêng, không so sánh." in words
     for view in comparison.views:
         e = view.headline
         if view.unit.code in excluded:  # listed apart with its responses and the rule, never with a rank
@@ -237,7 +251,7 @@ def test_province_report_compares_every_district(demo_app, tmp_path):
     shrink = comparison.shrinkage
     assert not set(excluded) & set(shrink.labels)
     for label, mean in zip(shrink.labels, shrink.mean, strict=True):
-        name = report.units["district"][next(v.unit.id for v in comparison.views if v.unit.code == label)].name
+        name = report.units["former_district"][next(v.unit.id for v in comparison.views if v.unit.code == label)].name
         assert re.search(rf"{re.escape(name)} \d+,\d% {re.escape(pct(mean))}", words), name
     assert "Trục bắt đầu từ" in words  # the units' bar chart
     assert "Cỡ mẫu hiệu dụng (n*), thang logarit" in words  # the funnel plot's axis

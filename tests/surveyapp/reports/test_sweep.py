@@ -74,10 +74,7 @@ KINDS = ("counter", "agency", "area")
 def _items(backend: str) -> list[tuple[str, ...]]:
     pages = [("pages", period, "", "") for period in PERIODS]
     reports = [
-        ("pdf", period, instrument, kind)
-        for period in PDF_PERIODS
-        for instrument in INSTRUMENTS
-        for kind in KINDS
+        ("pdf", period, instrument, kind) for period in PDF_PERIODS for instrument in INSTRUMENTS for kind in KINDS
     ]
     # PostgreSQL: the pages of the latest quarter (the PDFs render the same data as on SQLite, at 1-2 s each)
     return pages + reports if backend == "sqlite" else [item for item in pages if item[1] == LATEST_QUARTER]

@@ -28,9 +28,17 @@ def test_the_agencies_own_responses_give_the_same_figures(demo_app):
         counters = [c.id for c in agency.counters]
         scores = Scores()
         report = build_unit_report(scores, PERIOD, "agency", agency.id, "vi")
-        assert [p.code for p, _ in report.trend] == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
-        assert report.trend[0][1] is None and all(e is not None for _, e in report.trend[1:])
-        for period, estimate in report.trend[1:]:
+        assert [p.code for p, _ in report.trend] == [f"{y}-Q{q}" for y in (2024, 2025) for q in (4, 1, 2, 3)][:1] + [
+            "2025-Q1",
+            "2025-Q2",
+            "2025-Q3",
+            "2025-Q4",
+            "2026-Q1",
+            "2026-Q2",
+            "2026-Q3",
+        ]
+        assert all(e is None for _, e in report.trend[:5]) and all(e is not None for _, e in report.trend[5:])
+        for period, estimate in report.trend[5:]:
             whole = compute_scores(period)
             part = compute_scores(period, agencies={agency.id})
             assert part.responses < whole.responses / 5
@@ -49,6 +57,6 @@ def test_a_past_period_that_cannot_be_scored_is_a_gap_in_the_trend(demo_app):
         agency = db.session.scalar(select(Agency).where(Agency.code == "ttpv-moc-chau"))
         with pytest.raises(ScoringError, match="No service volumes"):
             compute_scores(parse_period("2026-Q1"))
-        report = build_unit_report(Scores(), PERIOD, "district", agency.area_id, "vi")
+        report = build_unit_report(Scores(), PERIOD, "commune", agency.area_id, "vi")
         trend = {p.code: e for p, e in report.trend}
         assert trend["2026-Q1"] is None and trend["2026-Q2"] is not None and trend["2026-Q3"] is not None
