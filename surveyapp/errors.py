@@ -41,7 +41,8 @@ def handle_database_unavailable(error: OperationalError):
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
     log.warning(
-        "database unavailable: %s", str(error.orig or error).partition("\n")[0],
+        "database unavailable: %s",
+        str(error.orig or error).partition("\n")[0],
         extra={"fields": {"path": request.path, "error": type(error.orig).__name__}},
     )
     if _wants_json():

@@ -128,9 +128,7 @@ def format_value(value: float | None, measure: Measure | None = None, language: 
     return format_number(value, language, digits)
 
 
-def format_estimate(
-    value: float | None, measure: Measure | None = None, language: str = "vi", digits: int = 1
-) -> str:
+def format_estimate(value: float | None, measure: Measure | None = None, language: str = "vi", digits: int = 1) -> str:
     """A value with its unit: ``91,2%`` for a share, ``15,6 / 18 điểm`` (``15.6 / 18 points``) for points."""
     measure = measure or SHARE_MEASURE
     if measure.is_share or _missing(value):

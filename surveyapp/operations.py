@@ -63,11 +63,16 @@ def _finish(response: Response) -> Response:
     if started is not None:
         log.info(
             "request",
-            extra={"fields": {
-                "request_id": g.get("request_id"), "method": request.method, "path": request.path,
-                "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 1),
-                "pid": os.getpid(),
-            }},
+            extra={
+                "fields": {
+                    "request_id": g.get("request_id"),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "pid": os.getpid(),
+                }
+            },
         )
     response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
     return response

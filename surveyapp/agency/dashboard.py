@@ -92,9 +92,7 @@ def trend(
         bounds = shown_interval(estimate, measure)
         lower, upper = bounds if bounds is not None else (None, None)
         value = measure.clip(estimate.estimate)
-        trend_points.append(
-            charts.TrendPoint(period.code, value, lower, upper, max(size, 1e-9), measure=measure)
-        )
+        trend_points.append(charts.TrendPoint(period.code, value, lower, upper, max(size, 1e-9), measure=measure))
     return _svg(charts.trend_chart(trend_points, language=language, target=target, level=confidence, title=title))
 
 

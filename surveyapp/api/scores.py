@@ -171,6 +171,11 @@ def scores_of_unit(kind: str, code: str):
         ]
     responses = status_counts(unit_filter(found, tree.areas_in(Scope(kind, found.id))), period)
     return jsonify(
-        {**header(report), "responses_by_status": responses, "unit": _unit_json(report, level, unit), "above": above,
-         "children": children}
+        {
+            **header(report),
+            "responses_by_status": responses,
+            "unit": _unit_json(report, level, unit),
+            "above": above,
+            "children": children,
+        }
     )

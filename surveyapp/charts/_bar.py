@@ -225,9 +225,7 @@ class _Layout:
         if self.target is not None:
             target_x = x(self.target)
             dash = _svg.TARGET_DASH
-            _svg.line(
-                root, target_x, top - 4, target_x, bottom, _svg.INK, _svg.TARGET_STROKE, dash, css_class="target"
-            )
+            _svg.line(root, target_x, top - 4, target_x, bottom, _svg.INK, _svg.TARGET_STROKE, dash, css_class="target")
             label = _text.phrase(language, "target", value=_text.percent_short(self.target, language))
             label_width = _text.text_width(label, small, bold=True)
             left = min(max(target_x - label_width / 2, _svg.MARGIN), self.width - _svg.MARGIN - label_width)

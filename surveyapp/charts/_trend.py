@@ -151,8 +151,10 @@ def sparkline(
     for value, what in ((width, "width"), (height, "height")):
         if isinstance(value, bool) or not isinstance(value, int | float) or not 8 <= value <= 400:
             raise ValueError(f"The sparkline's {what} must be between 8 and 400 pixels; got {value!r}.")
-    name = _text.clean(title) if title else _text.phrase(
-        language, "sparkline_title" if measure.is_share else "points_sparkline_title"
+    name = (
+        _text.clean(title)
+        if title
+        else _text.phrase(language, "sparkline_title" if measure.is_share else "points_sparkline_title")
     )
     values = [p.estimate for p in points if p.estimate is not None]
     if values and min(values) < low:

@@ -200,9 +200,12 @@ class UnitChange(db.Model):
     unit_id: Mapped[int] = mapped_column(Integer)
     #: The effective date of the reorganisation.
     effective_on: Mapped[dt.date] = mapped_column(Date)
-    #: ``create``, ``rename``, ``move``, ``merge``, ``merged_into``, ``split``, ``split_share``, ``retire``,
-    #: ``successor_of``, ``reinstate``, ``withdraw``.
+    #: The operation of the change file: ``create``, ``rename``, ``move_agency``, ``move_counter``, ``merge``,
+    #: ``split``, ``retire``, ``reinstate``, ``withdraw``.
     operation: Mapped[str] = mapped_column(String(32))
+    #: How the unit took part: ``unit`` (the unit the operation is about), ``from`` (merged or split away, or the
+    #: agency or area a unit moved from), ``into`` (a successor), ``to`` (the agency or area a unit moved to).
+    role: Mapped[str] = mapped_column(String(16))
     #: Codes of the other units of the operation.
     others: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: What changed, e.g. the old and new names of a rename.

@@ -40,8 +40,15 @@ class Response(db.Model):
         # million responses is read from the index alone and grouped without sorting (see scores/data.py).
         Index(
             "ix_response_scoring",
-            "questionnaire_version_id", "counter_id", "agency_id", "area_id", "field_id", "status", "partial",
-            "submitted_at", "answers",
+            "questionnaire_version_id",
+            "counter_id",
+            "agency_id",
+            "area_id",
+            "field_id",
+            "status",
+            "partial",
+            "submitted_at",
+            "answers",
         ),
         Index("ix_response_device_submitted", "device_id", "submitted_at"),
         Index("ix_response_status", "status"),

@@ -150,4 +150,3 @@ def table_lines(report: ScoreReport, level: str, indices: tuple[str, ...]) -> li
             cells.append(f"{value:>6}{bounds}{decision}".ljust(34))
         lines.append(f"{row['unit'].code[:28]:<28} {row['respondents']:>7}  " + "  ".join(cells))
     return lines
-

@@ -24,6 +24,7 @@ def upgrade():
         sa.Column('unit_id', sa.Integer(), nullable=False),
         sa.Column('effective_on', sa.Date(), nullable=False),
         sa.Column('operation', sa.String(length=32), nullable=False),
+        sa.Column('role', sa.String(length=16), nullable=False),
         sa.Column('others', sa.JSON(), nullable=False),
         sa.Column('details', sa.JSON(), nullable=False),
         sa.Column('audit_entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
