@@ -580,8 +580,8 @@ class _Planner:
             if left:
                 self.problem(
                     where,
-                    f"{unit.kind} {unit.code} closes on {day} but {KIND_LIST[kind]} {', '.join(left)} in it stay in "
-                    "service: merge, retire or move them in the same file",
+                    f"{unit.kind} {unit.code} closes on {day} but {KIND_LIST[kind]} in it stay in service "
+                    f"({', '.join(left)}): merge, retire or move them in the same file",
                 )
 
     def _move_devices(self, where: str, unit: UnitState) -> None:
@@ -666,9 +666,7 @@ def apply_plan(plan: Plan, actor=None, actor_label: str = "cli") -> AuditEntry:
     db.session.flush()
     for device_id, (_old, new) in plan.device_moves.items():
         db.session.execute(update(Device).where(Device.id == device_id).values(counter_id=ids["counter"][new]))
-    hashes = db.session.scalars(select(Device.token_hash).where(Device.id.in_(list(plan.device_moves)))).all()
-    for token_hash in hashes:
-        device_cache().forget(token_hash)
+    _forget_devices(plan, ids["counter"])
     entry = audit.record(
         AUDIT_ACTION,
         actor,
@@ -697,6 +695,27 @@ def apply_plan(plan: Plan, actor=None, actor_label: str = "cli") -> AuditEntry:
         )
     db.session.flush()
     return entry
+
+
+def _forget_devices(plan: Plan, counter_ids: dict[str, int]) -> None:
+    """Let this process's device cache forget the devices whose counter, agency or area changed (other
+    processes see the change within ``DEVICE_CACHE_SECONDS``, see :mod:`surveyapp.devices.cache`)."""
+
+    def place(state: dict[str, dict[str, UnitState]], counter: UnitState) -> tuple:
+        agency = state["agency"].get(counter.owner)
+        return counter.owner, agency.owner if agency else None
+
+    changed = [
+        counter_ids[code]
+        for code, counter in plan.after["counter"].items()
+        if code in plan.before["counter"]
+        and place(plan.before, plan.before["counter"][code]) != place(plan.after, counter)
+    ]
+    hashes = db.session.scalars(
+        select(Device.token_hash).where(Device.id.in_(list(plan.device_moves)) | Device.counter_id.in_(changed))
+    )
+    for token_hash in hashes:
+        device_cache().forget(token_hash)
 
 
 def _same(old: UnitState, new: UnitState) -> bool:
