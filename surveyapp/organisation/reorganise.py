@@ -589,8 +589,8 @@ class _Planner:
         if not unit.successor:
             self.problem(
                 where,
-                f"counter {unit.code} has active kiosk devices ({ids}) and no successor to move them to: give it a "
-                "successor counter, or retire the devices first",
+                f"counter {unit.code} has active kiosk devices ({ids}) and no single successor to move them to: "
+                "give it a successor counter, or retire the devices first",
             )
             return
         successor = self.units["counter"][unit.successor]

@@ -381,8 +381,8 @@ PROBLEMS = {
     ),
     "stranded devices": (
         '[[retire]]\nunits = "counters"\ncode = "so-y-te-1"\n',
-        "retire[0]: counter so-y-te-1 has active kiosk devices (2) and no successor to move them to: give it a "
-        "successor counter, or retire the devices first",
+        "retire[0]: counter so-y-te-1 has active kiosk devices (2) and no single successor to move them to: "
+        "give it a successor counter, or retire the devices first",
     ),
     "merged into a closing unit": (
         '[[merge]]\nunits = "counters"\nfrom = ["so-tai-chinh-2"]\ninto = "so-tai-chinh-3"\n'
