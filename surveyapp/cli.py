@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from surveyapp.auth.models import User
 from surveyapp.auth.roles import Role
@@ -31,6 +32,7 @@ from surveyapp.demo import (
 from surveyapp.integrity.rules import FlagRules
 from surveyapp.kiosk.audio import AudioUnavailableError, Speech
 from surveyapp.organisation.loader import load_organisation, load_volumes
+from surveyapp.organisation.reorganise import apply_plan, plan_reorganisation, write_reversal
 from surveyapp.periods import parse_period
 from surveyapp.questionnaires.loader import load_directory
 from surveyapp.questionnaires.models import QuestionnaireVersion
@@ -73,6 +75,44 @@ def load_org_command(path: Path | None) -> None:
         f"Loaded {path.name}: {summary.areas} areas, {summary.agencies} agencies, {summary.counters} counters, "
         f"{summary.fields} fields of procedure."
     )
+
+
+@click.command("reorganise")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print what would change and change nothing.")
+@click.option(
+    "--write-reversal",
+    "reversal_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the change file that undoes this one.",
+)
+@with_appcontext
+def reorganise_command(path: Path, dry_run: bool, reversal_path: Path | None) -> None:
+    """Apply a change file (merge, split, rename, move, retire, ...) to the organisation, in one transaction."""
+    try:
+        plan = plan_reorganisation(path)
+    except DefinitionError as exc:
+        raise _fail(exc) from None
+    for line in plan.lines():
+        click.echo(line)
+    if dry_run:
+        db.session.rollback()
+        if reversal_path:
+            write_reversal(plan, reversal_path)
+            click.echo(f"Wrote the reversal to {reversal_path}.")
+        click.echo("Dry run: nothing was changed.")
+        return
+    try:
+        apply_plan(plan)
+    except IntegrityError as exc:
+        raise _fail(
+            ValueError(f"{path}: the organisation changed while it was applied ({exc.orig}); nothing was stored")
+        ) from None
+    db.session.commit()
+    if reversal_path:
+        write_reversal(plan, reversal_path)
+        click.echo(f"Wrote the reversal to {reversal_path}.")
+    click.echo(f"Applied {path.name} (effective {plan.effective.isoformat()}).")
 
 
 @click.command("load-surveys")
@@ -249,6 +289,7 @@ COMMANDS = (
     load_org_command,
     load_surveys_command,
     load_volumes_command,
+    reorganise_command,
     demo_command,
     setup_demo_command,
     export_responses_command,

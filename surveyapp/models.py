@@ -4,7 +4,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.auth.models import User
 from surveyapp.devices.models import Device
 from surveyapp.integrity.models import ResponseFlag
-from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume, UnitSplit
+from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceVolume, UnitChange, UnitSplit
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import Response
 from surveyapp.scores.models import ScoringSettings
@@ -22,6 +22,7 @@ __all__ = [
     "ResponseFlag",
     "ScoringSettings",
     "ServiceVolume",
+    "UnitChange",
     "UnitSplit",
     "User",
 ]

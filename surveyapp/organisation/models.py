@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.db import db
+from surveyapp.db import BigId, db
 
 
 class RetirableMixin:
@@ -178,3 +178,37 @@ class ServiceVolume(db.Model):
 
     agency: Mapped[Agency] = relationship()
     field: Mapped[Field] = relationship()
+
+
+class UnitChange(db.Model):
+    """One unit touched by one reorganisation (``flask reorganise``): its change history.
+
+    ``others`` names the other units of the operation by code (the units merged with it and the one they were
+    merged into, the units it was split among, the agency a counter moved from and to, ...). The audit entry of
+    the reorganisation holds the file's name, its SHA-256 and every change.
+    """
+
+    __tablename__ = "unit_change"
+    __table_args__ = (
+        CheckConstraint("kind IN ('area', 'agency', 'counter')", name="kind_known"),
+        Index("ix_unit_change_kind_unit_id", "kind", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``area``, ``agency`` or ``counter``: the table ``unit_id`` refers to.
+    kind: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int] = mapped_column(Integer)
+    #: The effective date of the reorganisation.
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    #: The operation of the change file: ``create``, ``rename``, ``move_agency``, ``move_counter``, ``merge``,
+    #: ``split``, ``retire``, ``reinstate``, ``withdraw``.
+    operation: Mapped[str] = mapped_column(String(32))
+    #: How the unit took part: ``unit`` (the unit the operation is about), ``from`` (merged or split away, or the
+    #: agency or area a unit moved from), ``into`` (a successor), ``to`` (the agency or area a unit moved to).
+    role: Mapped[str] = mapped_column(String(16))
+    #: Codes of the other units of the operation.
+    others: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: What changed, e.g. the old and new names of a rename.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The audit entry ``organisation.reorganise`` of the reorganisation.
+    audit_entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("audit_entry.id"))
