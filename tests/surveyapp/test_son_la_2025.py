@@ -73,7 +73,9 @@ def test_every_retired_unit_names_where_its_citizens_went(shipped):
                 assert target in codes and "retired_on" not in codes[target], (unit["code"], target)
             if "split_into" in unit:
                 assert sum(p["share"] for p in unit["split_into"]) == pytest.approx(1, abs=1e-9)
-    retired = {u["name"] for u in shipped["agencies"] if u.get("retired_on") == REFORM_TEXT and u["kind"] == "department"}
+    retired = {
+        u["name"] for u in shipped["agencies"] if u.get("retired_on") == REFORM_TEXT and u["kind"] == "department"
+    }
     assert retired == {
         "Sở Kế hoạch và Đầu tư",
         "Sở Lao động - Thương binh và Xã hội",
@@ -113,7 +115,9 @@ def test_history_follows_merges_and_splits(loaded_app):
         mai_son = db.session.scalar(select(Agency).where(Agency.code == "ttpv-mai-son"))
         earlier = predecessors("agency", mai_son.id, dt.date(2025, 1, 1))
         codes = {db.session.get(Agency, k).code: share for k, share in earlier.items()}
-        district = db.session.scalar(select(UnitSplit).where(UnitSplit.kind == "agency", UnitSplit.successor_id == mai_son.id))
+        district = db.session.scalar(
+            select(UnitSplit).where(UnitSplit.kind == "agency", UnitSplit.successor_id == mai_son.id)
+        )
         assert codes == {"ubnd-hat-lot": 1.0, "ubnd-mai-son": pytest.approx(district.share)}
         assert predecessors("agency", mai_son.id, REFORM) == {}  # nobody before it after the change
         area = db.session.scalar(select(Area).where(Area.code == "xa-mai-son"))
