@@ -107,11 +107,27 @@ def trend(
     return _svg(charts.trend_chart(trend_points, language=language, target=target, level=confidence, title=title))
 
 
+#: Long openings of unit names and their usual short forms, for labels beside funnel points.
+SHORT_NAMES = (
+    ("Ủy ban nhân dân ", "UBND "),
+    ("Trung tâm Phục vụ hành chính công ", "TTPVHCC "),
+)
+
+
+def short_name(name: str) -> str:
+    """A unit's name as a label beside a point: ``Trung tâm Phục vụ hành chính công xã Mường Bú`` →
+    ``TTPVHCC xã Mường Bú``."""
+    for long, short in SHORT_NAMES:
+        name = name.replace(long, short)
+    return name
+
+
 def funnel(comparison: LevelComparison, hrefs: dict[str, str], language: str, title: str) -> Markup | None:
     if comparison.funnel is None or comparison.curve is None:
         return None
-    short = {v.unit.code: v.unit.name.replace("Ủy ban nhân dân ", "UBND ") for v in comparison.views}
-    points = charts.funnel_points(comparison.funnel, hrefs=hrefs, short_labels=short)
+    short = {v.unit.code: short_name(v.unit.name) for v in comparison.views}
+    names = {v.unit.code: v.unit.name for v in comparison.views}
+    points = charts.funnel_points(comparison.funnel, hrefs=hrefs, short_labels=short, names=names)
     lines = charts.FunnelLimitLines.from_limits(comparison.curve)
     return _svg(
         charts.funnel_plot(

@@ -181,9 +181,24 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
                 ("funnel", lv, language, index, scope_key, tuple(sorted(hrefs.items()))),
                 lambda c=comparison, h=hrefs: dashboard.funnel(c, h, language, names.get(index, index)),
             )
+    group_areas = {
+        a.id: a for a in db.session.scalars(select(Area).where(Area.id.in_(set(tree.area_group.values()))))
+    }
+
+    def group_of(unit_ref) -> Area | None:
+        """The former district (a grouping) a compared unit lies in, if any."""
+        area_id = unit_ref.id if unit_ref.kind == "area" else None
+        if unit_ref.kind == "counter":
+            area_id = tree.agency_area.get(tree.counter_agency.get(unit_ref.id))
+        elif unit_ref.kind == "agency":
+            area_id = tree.agency_area.get(unit_ref.id)
+        group_id = tree.area_group.get(area_id) if area_id is not None else None
+        return None if group_id is None or group_id == unit_ref.id else group_areas.get(group_id)
+
     return {
         "kind": kind,
         "unit": found,
+        "group_of": group_of,
         "choices": choices,
         "args": lambda **kw: _args(choices, **kw),
         #: The query of the unit's downloads: the page's period, questionnaire and field of procedure.

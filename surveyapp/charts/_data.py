@@ -191,6 +191,9 @@ class FunnelPoint:
         unit outside the 99.8 % limits is outside the 95 % limits on the same side.
     href : str, optional
         Where a click on the point leads (a relative or http(s) URL), for drilling down.
+    key : str, optional
+        An identifier of the unit (e.g. its code), written as the point's ``data-unit`` attribute so that a page
+        can find and highlight it.
     short_label : str, optional
         The text written beside the point when it is labelled (e.g. "xã Chiềng Mung" for "Ủy ban nhân dân
         xã Chiềng Mung"); ``label`` by default. The full label stays in the tooltip and the description.
@@ -203,6 +206,7 @@ class FunnelPoint:
     status_998: str
     href: str | None = None
     short_label: str | None = None
+    key: str | None = None
 
     def __post_init__(self) -> None:
         label = _label(self.label, "A point's label")
@@ -328,6 +332,7 @@ def funnel_points(
     classification: Any,
     hrefs: Mapping[str, str] | None = None,
     short_labels: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[FunnelPoint]:
     """Funnel points from a classification (``scoring``'s ``classify_funnel`` result, or any object with
     ``labels``, ``y``, ``n``, ``status`` and ``limits.levels``).
@@ -341,6 +346,9 @@ def funnel_points(
         A link for each unit label that should have one.
     short_labels : mapping of str to str, optional
         A shorter text to write beside the point, for each unit label that should have one.
+    names : mapping of str to str, optional
+        The full name to show for each unit label (in the tooltip and the description); the classification's
+        label then becomes the point's ``key``.
 
     Returns
     -------
@@ -358,7 +366,8 @@ def funnel_points(
     links, shorts = hrefs or {}, short_labels or {}
     return [
         FunnelPoint(
-            label=str(label),
+            label=names.get(str(label), str(label)) if names else str(label),
+            key=str(label) if names else None,
             n=float(n),
             estimate=float(y),
             status_95=str(status[rows[0.95]][j]),

@@ -263,6 +263,8 @@ class _Funnel:
         shape, stroke, fill, opacity = _STYLE[category]
         css = f"point {category.replace('_', '-')}"
         attrs = {"class": css, "href": point.href} if point.href else {"class": css}
+        if point.key is not None:
+            attrs["data-unit"] = point.key
         group = _svg.sub(parent, "a" if point.href else "g", attrs)
         _svg.title(group, self._tooltip(point))
         x, y = self.x(point.n), self.y(point.estimate)

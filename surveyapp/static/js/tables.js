@@ -33,3 +33,65 @@
     });
   });
 })();
+
+// Find a unit among many compared ones (a .unit-finder above a comparison): typing part of a name, with or
+// without Vietnamese accents, or choosing a former district keeps the matching rows of the table and
+// highlights their points on the funnel plot; the others are hidden (rows) or faded (points). Pointing at a
+// row highlights its point too.
+(function () {
+  "use strict";
+  function plain(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D")
+      .toLowerCase().replace(/\s+/g, " ").trim();
+  }
+  function mark(section, codes) {
+    var chart = section.querySelector(".chart.funnel svg");
+    if (!chart) { return; }
+    chart.classList.toggle("filtering", codes !== null);
+    chart.querySelectorAll("[data-unit]").forEach(function (point) {
+      point.classList.toggle("match", codes !== null && codes.indexOf(point.dataset.unit) >= 0);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".unit-finder").forEach(function (finder) {
+      var section = document.getElementById(finder.dataset.finder);
+      var input = finder.querySelector("[data-find]");
+      var group = finder.querySelector("[data-group-filter]");
+      var found = finder.querySelector("[data-found]");
+      var rows = Array.prototype.slice.call(section.querySelectorAll("table[data-sortable] tbody tr[data-unit]"));
+      var total = found.textContent;
+      function apply() {
+        var words = plain(input.value).split(" ").filter(Boolean);
+        var area = group ? group.value : "";
+        if (!words.length && !area) {
+          rows.forEach(function (row) { row.hidden = false; });
+          found.textContent = total;
+          mark(section, null);
+          return;
+        }
+        var codes = [];
+        rows.forEach(function (row) {
+          var name = plain(row.dataset.name || "");
+          var ok = (!area || row.dataset.group === area) && words.every(function (w) { return name.indexOf(w) >= 0; });
+          row.hidden = !ok;
+          if (ok) { codes.push(row.dataset.unit); }
+        });
+        found.textContent = codes.length + " / " + rows.length;
+        mark(section, codes);
+      }
+      input.addEventListener("input", apply);
+      if (group) { group.addEventListener("change", apply); }
+      rows.forEach(function (row) {
+        function point(on) {
+          var chart = section.querySelector(".chart.funnel svg");
+          var target = chart && chart.querySelector('[data-unit="' + row.dataset.unit + '"]');
+          if (target) { target.classList.toggle("pointed", on); }
+        }
+        row.addEventListener("mouseenter", function () { point(true); });
+        row.addEventListener("mouseleave", function () { point(false); });
+        row.addEventListener("focusin", function () { point(true); });
+        row.addEventListener("focusout", function () { point(false); });
+      });
+    });
+  });
+})();

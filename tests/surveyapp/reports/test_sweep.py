@@ -1,20 +1,22 @@
 """Every unit of the shipped demo, in every period the interface offers, answers without a server error.
 
 The demo is built once per database backend for this module, by the shipped ``setup-demo`` command (20,000
-responses over the 330 days before "today", the Sơn La organisation, the three questionnaires, the service
-volumes and the tablet that games its counter), with the demo's "today" pinned to 2 December 2026: every run
-sweeps the same periods and the same small units (``ubnd-it-ong`` has a single response in 2026-Q4).
+responses from 1 January 2025, on the organisation of 2021–2025 until 30 June 2025 and on the 75 communes since,
+the three questionnaires, the service volumes and the tablet that games its counter), with the demo's "today"
+pinned to 2 December 2026: every run sweeps the same periods and the same small units.
 
 Signed in as the reform office (the whole province in scope), the sweep requests
 
-* every unit page of the dashboard — every counter, agency, area of every level and the province — for every
-  period the period menu offers (each quarter with responses and the year: 2026-Q1 to 2026-Q4 and 2026) and
-  every questionnaire with responses in that period; each must answer 200 with an HTML page;
-* every unit's PDF report for every questionnaire with responses, but only in the latest quarter (2026-Q4) and
-  the latest year (2026): a report takes 1–2 s to render and there are about 120 of them per period and
-  questionnaire, so the PDFs of every period would take far longer than the pages that already exercise every
-  period's data. A unit with scored responses to the questionnaire in the period must get a PDF (200,
-  ``%PDF``); one without must get a 404 with a sentence, never a 5xx.
+* the dashboard page of every unit with scored responses — counter, agency, commune, former district (a
+  grouping), district of 2021–2025 and the province — for every period the period menu offers (2025-Q1 to
+  2026-Q4 and the two years) and every questionnaire with responses in that period; in the latest quarter, the
+  page of every unit of the organisation, retired or not (a unit without responses says so); each must answer
+  200 with an HTML page;
+* every unit's PDF report for every questionnaire in the latest quarter (2026-Q4: a PDF for a unit with scored
+  responses, a 404 with a sentence for one without, never a 5xx), and the SIPAS PDF of every unit with
+  responses in 2025-Q2, the last quarter of the old organisation. A report takes 1–2 s to render and there
+  are about 270 of them in a quarter, so the PDFs of every period would take far longer than the pages that
+  already exercise every period's data.
 
 Every unit's scores as JSON (the unit, the areas above it and its children) are also read: no index may claim an
 effective sample size above its answers or a design effect below 1, nor carry a verdict that the reliability
@@ -25,11 +27,8 @@ scores table; its PDFs are drawn from the same figures as on SQLite and cost 1�
 period, questionnaire and kind of unit, so that pytest-xdist spreads them over its workers; each worker builds
 the demo of a backend once, on first use.
 
-Measured on two cores (``-n 2``, nothing else running): SQLite 4 min 40 s (8 min of CPU: the pages, JSON
-answers and exports of the five periods about 2 min, the 2 × ~130 PDF reports about 5.5 min, two demo builds),
-PostgreSQL 2 min 20 s with its PDFs, which it no longer renders. The PDFs of the three other periods would
-add about 8 min of CPU. Leave the PDFs out
-with ``-k "not test_every_unit_pdf"``; render them in every period with ``SURVEYAPP_SWEEP_ALL_PDFS=1``.
+Leave the PDFs out with ``-k "not test_every_unit_pdf"``; render them in every period with
+``SURVEYAPP_SWEEP_ALL_PDFS=1``.
 """
 
 from __future__ import annotations
@@ -60,13 +59,15 @@ from surveyapp.scores.service import compute_scores, instruments_with_responses
 from tests.conftest import BACKENDS, POSTGRES_URL, _app, _migrate
 from tests.staff import ACCOUNTS, create_accounts, sign_in
 
-#: The demo's "today": the demo covers 6 January to 1 December 2026.
+#: The demo's "today": the demo covers 1 January 2025 to 1 December 2026.
 TODAY = dt.date(2026, 12, 2)
 #: What the period menu offers for that demo, newest first.
-PERIODS = ("2026-Q4", "2026-Q3", "2026-Q2", "2026-Q1", "2026")
+PERIODS = ("2026-Q4", "2026-Q3", "2026-Q2", "2026-Q1", "2026", "2025-Q4", "2025-Q3", "2025-Q2", "2025-Q1", "2025")
 LATEST_QUARTER, LATEST_YEAR = "2026-Q4", "2026"
-#: ``SURVEYAPP_SWEEP_ALL_PDFS=1`` renders every unit's PDFs in every period (about 25 more minutes of CPU).
-PDF_PERIODS = PERIODS if os.environ.get("SURVEYAPP_SWEEP_ALL_PDFS") == "1" else (LATEST_QUARTER, LATEST_YEAR)
+#: The last quarter of the organisation of 2021–2025.
+OLD_QUARTER = "2025-Q2"
+#: ``SURVEYAPP_SWEEP_ALL_PDFS=1`` renders every unit's PDFs in every period (about an hour more of CPU).
+PDF_PERIODS = PERIODS if os.environ.get("SURVEYAPP_SWEEP_ALL_PDFS") == "1" else (LATEST_QUARTER,)
 INSTRUMENTS = ("sipas", "rating", "case")
 KINDS = ("counter", "agency", "area")
 
@@ -76,6 +77,8 @@ def _items(backend: str) -> list[tuple[str, ...]]:
     reports = [
         ("pdf", period, instrument, kind) for period in PDF_PERIODS for instrument in INSTRUMENTS for kind in KINDS
     ]
+    if OLD_QUARTER not in PDF_PERIODS:
+        reports += [("pdf", OLD_QUARTER, "sipas", kind) for kind in KINDS]
     # PostgreSQL: the pages of the latest quarter (the PDFs render the same data as on SQLite, at 1-2 s each)
     return pages + reports if backend == "sqlite" else [item for item in pages if item[1] == LATEST_QUARTER]
 
@@ -199,7 +202,9 @@ def test_every_unit_page(sweep, demos):
     failed, overclaims = [], []
     for instrument in instruments:
         query = f"period={period}&instrument={instrument}"
-        for kind, code in demo.units:
+        scored = _scored(demo, period, instrument)
+        every = period == LATEST_QUARTER and instrument == "sipas"
+        for kind, code in (unit for unit in demo.units if every or unit in scored):
             url = f"/agency/{kind}/{code}?{query}"
             page = demo.client.get(url)
             body = page.get_data(as_text=True)
@@ -283,6 +288,8 @@ def test_every_unit_pdf(sweep, demos):
     scored = _scored(demo, period, instrument)
     units = [unit for unit in demo.units if unit[0] == kind]
     assert any(unit in scored for unit in units) or kind != "area", "the province always has responses"
+    if period not in PDF_PERIODS:  # the old organisation's quarter: the reports that exist
+        units = [unit for unit in units if unit in scored]
     failed = []
     for unit in units:
         url = f"/reports/{unit[0]}/{unit[1]}.pdf?period={period}&instrument={instrument}"
