@@ -100,10 +100,12 @@ class ScoreReport:
         return level in self.levels or level in self.groupings
 
     def above(self, level: str) -> tuple[str, ...]:
-        """The levels coarser than ``level``; for a grouping, the top level (the province)."""
+        """The levels coarser than ``level``, with the groupings (the former district) before the top level;
+        for a grouping or the top level, the top level alone or nothing."""
         if level in self.groupings:
             return self.levels[-1:]
-        return self.levels[self.levels.index(level) + 1 :]
+        coarser = self.levels[self.levels.index(level) + 1 :]
+        return (*coarser[:-1], *self.groupings, *coarser[-1:]) if coarser else ()
 
     @property
     def names(self) -> tuple[str, ...]:

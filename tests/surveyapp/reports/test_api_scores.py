@@ -38,7 +38,7 @@ def test_a_level_and_a_unit_as_json(demo_app):
     detail = client.get(f"/api/v1/scores/agency/ttpv-moc-chau?period={PERIOD.code}").json
     assert detail["unit"]["respondents"] == report.respondents["agency"][agency.id]
     assert detail["unit"]["left_out_flagged"] == 3
-    assert [a["level"] for a in detail["above"]] == ["commune", "province"]
+    assert [a["level"] for a in detail["above"]] == ["commune", "former_district", "province"]
     assert {c["code"] for c in detail["children"]} == counters and len(counters) >= 2
 
     assert client.get("/api/v1/scores/agency/so-tu-phap").status_code == 404
