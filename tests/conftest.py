@@ -143,13 +143,71 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def loaded_app(app: Flask) -> Flask:
-    """An app whose database holds the Sơn La organisation, the shipped questionnaires and service volumes."""
+LOAD_COMMANDS = ("load-org", "load-surveys", "load-volumes")
+
+
+def _load(app: Flask) -> None:
     runner = app.test_cli_runner()
-    for command in ("load-org", "load-surveys", "load-volumes"):
+    for command in LOAD_COMMANDS:
         result = runner.invoke(args=[command])
         assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def _sqlite_loaded_template(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated SQLite template with the shipped organisation, questionnaires and volumes loaded once."""
+    path = tmp_path_factory.mktemp("sqlite-loaded") / "loaded.sqlite3"
+    shutil.copyfile(_sqlite_template, path)
+    app = _app(f"sqlite:///{path}")
+    with app.app_context():
+        _load(app)
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_loaded_schema(_postgres_schema: str) -> Iterator[str]:
+    """A schema beside the test run's with the shipped data loaded once; each test copies its rows."""
+    engine = sa.create_engine(POSTGRES_URL)
+    schema = f"loaded_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    _migrate(url)
+    app = _app(url)
+    with app.app_context():
+        _load(app)
+        db.session.remove()
+        db.engine.dispose()
+    yield schema
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture
+def loaded_app(app: Flask, backend: str, request: pytest.FixtureRequest) -> Flask:
+    """An app whose database holds the Sơn La organisation, the shipped questionnaires and service volumes:
+    copied from a database loaded once per test session (``load-org``, ``load-surveys``, ``load-volumes``)."""
+    with app.app_context():
+        db.engine.dispose()
+        if backend == "sqlite":
+            template = request.getfixturevalue("_sqlite_loaded_template")
+            shutil.copyfile(template, db.engine.url.database)
+            return app
+        schema = request.getfixturevalue("_postgres_loaded_schema")
+        with db.engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                conn.execute(sa.text(f'INSERT INTO "{table.name}" SELECT * FROM "{schema}"."{table.name}"'))
+                if "id" in table.c and table.c.id.autoincrement:
+                    conn.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                            f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+                        )
+                    )
+        db.engine.dispose()
     return app
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from surveyapp.datafiles import DefinitionError, read_toml, validate
 from surveyapp.db import db
@@ -288,11 +288,14 @@ def load_volumes(path: Path) -> VolumeSummary:
         (v.agency_id, v.field_id, v.period): v
         for v in db.session.scalars(select(ServiceVolume).where(ServiceVolume.period.in_({k[2] for k in parsed})))
     }
+    new = []
     for key, cases in parsed.items():
         volume = stored.get(key)
         if volume is None:
-            db.session.add(ServiceVolume(agency_id=key[0], field_id=key[1], period=key[2], cases=cases))
+            new.append({"agency_id": key[0], "field_id": key[1], "period": key[2], "cases": cases})
         else:
             volume.cases = cases
     db.session.flush()
+    if new:
+        db.session.execute(insert(ServiceVolume), new)
     return VolumeSummary(len(parsed), tuple(sorted({k[2] for k in parsed})))

@@ -19,6 +19,7 @@ from sqlalchemy import select
 import scoring
 from surveyapp.db import db
 from surveyapp.numbers import SHARE_MEASURE, Measure
+from surveyapp.organisation.history import History
 from surveyapp.organisation.tree import OrgTree, Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
@@ -114,6 +115,15 @@ class Scores:
         self._compute = compute or cached_scores
         self._reports: dict[str, ScoreReport] = {}
         self._parts: dict[tuple[str, frozenset[int]], ScoreReport] = {}
+        self._history: History | None = None
+        #: Reconstructed estimates by (period, level, unit id, language, index); see reconstructed_estimate.
+        self.reconstructed: dict[tuple, scoring.Estimate | None] = {}
+
+    def history(self) -> History:
+        """The organisation's succession links, read once for the life of this object."""
+        if self._history is None:
+            self._history = History.load()
+        return self._history
 
     def __call__(self, period: Period) -> ScoreReport:
         if period.code not in self._reports:
@@ -335,7 +345,16 @@ def reconstructed_estimate(
     scores: Scores, period: Period, unit: Unit, language: str, index: str
 ) -> scoring.Estimate | None:
     """``index`` of ``unit`` in ``period`` reconstructed from its predecessors' answers, when predecessors
-    served citizens then (see :mod:`surveyapp.scores.reconstruct`); else ``None``."""
+    served citizens then (see :mod:`surveyapp.scores.reconstruct`); else ``None``. Kept by ``scores``."""
+    key = (period.code, unit.level, unit.id, language, index)
+    if key not in scores.reconstructed:
+        scores.reconstructed[key] = _reconstructed_estimate(scores, period, unit, language, index)
+    return scores.reconstructed[key]
+
+
+def _reconstructed_estimate(
+    scores: Scores, period: Period, unit: Unit, language: str, index: str
+) -> scoring.Estimate | None:
     try:
         report = scores(period)
     except ScoringError:
@@ -350,7 +369,13 @@ def reconstructed_estimate(
     questionnaire = report.questionnaire
     target = report.settings.target if has_target(questionnaire, index) else None
     return reconstruct(
-        report, unit, index, estimate_of, target=target, proportion=measure_of(questionnaire, index).is_share
+        report,
+        unit,
+        index,
+        estimate_of,
+        target=target,
+        proportion=measure_of(questionnaire, index).is_share,
+        history=scores.history(),
     )
 
 

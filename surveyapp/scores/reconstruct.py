@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import scoring
-from surveyapp.organisation.history import area_predecessor_agencies, predecessors
+from surveyapp.organisation.history import History
 from surveyapp.periods import Period
 from surveyapp.scores.design import volumes
 from surveyapp.scores.service import ScoreReport, Unit
@@ -38,21 +38,24 @@ def reconstruct(
     *,
     target: float | None,
     proportion: bool,
+    history: History | None = None,
 ) -> scoring.Estimate | None:
     """The reconstructed ``index`` of ``unit`` (an agency or an area) in ``report``'s period, or ``None`` when
     no predecessor served then (the unit's own figures stand) or none has answers.
 
-    ``estimate_of(level, unit_id)`` gives an estimate of ``report`` (the caller's choice of index and view).
+    ``estimate_of(level, unit_id)`` gives an estimate of ``report`` (the caller's choice of index and view);
+    ``history`` the succession links (read now when not given).
     """
     period: Period = report.period
-    if unit.kind == "agency":
-        sources = predecessors("agency", unit.id, period.first_day)
-        own_level = "agency"
-    elif unit.kind == "area":
-        sources = area_predecessor_agencies(unit.id, period.first_day)
-        own_level = unit.level
-    else:
+    if unit.kind not in ("agency", "area"):
         return None
+    history = history or History.load()
+    if unit.kind == "agency":
+        sources = history.predecessors("agency", unit.id, period.first_day)
+        own_level = "agency"
+    else:
+        sources = history.area_predecessor_agencies(unit.id, period.first_day)
+        own_level = unit.level
     sources = {k: s for k, s in sources.items() if k in report.respondents.get("agency", {})}
     if not sources:
         return None
@@ -97,7 +100,7 @@ def reconstruct(
 def _own_agencies(report: ScoreReport, unit: Unit) -> set[int]:
     if unit.kind == "agency":
         return {unit.id}
-    if report.arrays is None:
+    if report.arrays is None or unit.level not in report.domains:
         return set()
     mask = report.domains[unit.level] == unit.id
     return {int(a) for a in set(report.arrays.agency[mask].tolist())}
