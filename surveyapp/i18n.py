@@ -96,6 +96,22 @@ def reliability_label(rule: str | None) -> str:
     return str(labels.get(rule or "", rule or ""))
 
 
+def change_label(operation: str) -> str:
+    """A reorganisation's operation on a unit, in words."""
+    labels = {
+        "create": _l("opened"),
+        "rename": _l("renamed"),
+        "move_agency": _l("moved to another area"),
+        "move_counter": _l("moved to another agency"),
+        "merge": _l("merged"),
+        "split": _l("split"),
+        "retire": _l("closed"),
+        "reinstate": _l("reinstated"),
+        "withdraw": _l("withdrawn"),
+    }
+    return str(labels.get(operation, operation))
+
+
 def funnel_label(status: str | None) -> str:
     """Where a unit lies against funnel-plot control limits."""
     labels = {"inside": _l("within limits"), "above": _l("above"), "below": _l("below")}
@@ -155,6 +171,7 @@ def init_app(app) -> None:
         decision_label=decision_label,
         reliability_label=reliability_label,
         funnel_label=funnel_label,
+        change_label=change_label,
         pair_label=pair_label,
         weighting_label=weighting_label,
     )

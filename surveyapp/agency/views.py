@@ -14,6 +14,7 @@ from surveyapp.auth.access import may, org_tree
 from surveyapp.auth.roles import Action
 from surveyapp.db import db
 from surveyapp.i18n import resolve_language
+from surveyapp.organisation.lineage import lineage
 from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import parse_period
@@ -114,6 +115,7 @@ def index_detail(kind: str, code: str, name: str):
 
 
 def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
+    history = lineage(found) if index is None else None  # on the unit's page, not an index's
     language, period = choices["language"], choices["period"]
     adjust = "bh" if request.args.get("adjust") == "bh" else "holm"
     scores = Scores(choices["instrument"], choices["field"])
@@ -198,6 +200,7 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
     return {
         "kind": kind,
         "unit": found,
+        "history": history,
         "group_of": group_of,
         "choices": choices,
         "args": lambda **kw: _args(choices, **kw),

@@ -20,6 +20,7 @@ import scoring
 from surveyapp.db import db
 from surveyapp.numbers import SHARE_MEASURE, Measure
 from surveyapp.organisation.history import History
+from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import OrgTree, Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
@@ -487,6 +488,36 @@ class LevelComparison:
             return None
         i = labels.index(view.unit.code)
         return float(self.shrinkage.mean[i]), float(self.shrinkage.prob_below[i])
+
+
+def silent_units(report: ScoreReport, level: str, keep: Callable[[Unit], bool] | None = None) -> tuple[Unit, ...]:
+    """The units of ``level`` (those ``keep`` accepts) that served citizens during the report's period but have
+    no scored response to its questionnaire: a comparison names them, since collecting nothing is a finding."""
+    period = report.period
+    if level == "counter":
+        model, kind = Counter, "counter"
+    elif level == "agency":
+        model, kind = Agency, "agency"
+    elif level in report.levels:
+        model, kind = Area, "area"
+    else:
+        return ()
+    query = select(model).order_by(model.name)
+    if model is Area:
+        query = query.where(Area.level == level)
+    answered = report.respondents.get(level, {})
+    found = []
+    for unit in db.session.scalars(query):
+        if unit.id in answered:
+            continue
+        if unit.established_on is not None and unit.established_on >= period.end_day:
+            continue
+        if unit.retired_on is not None and unit.retired_on <= period.first_day:
+            continue
+        ref = Unit(level, unit.id, unit.code, unit.name, unit.name_en, kind)
+        if keep is None or keep(ref):
+            found.append(ref)
+    return tuple(found)
 
 
 def index_estimate(view: UnitView, index: str) -> scoring.Estimate | None:

@@ -584,12 +584,21 @@ class ComparisonDocument:
     bh_differences: int
     pairs_left_out: int
     methods: Methods
+    #: Names of the units of the level that served citizens in the period without any response.
+    silent: tuple[str, ...] = ()
 
 
 def comparison_document(
-    comparison: LevelComparison, parent_level: str, parent_id: int, language: str, *, minimum_group: int
+    comparison: LevelComparison,
+    parent_level: str,
+    parent_id: int,
+    language: str,
+    *,
+    minimum_group: int,
+    silent: tuple[str, ...] = (),
 ) -> ComparisonDocument:
-    """The comparison report of the units in ``comparison`` (inside the unit ``parent_level``/``parent_id``)."""
+    """The comparison report of the units in ``comparison`` (inside the unit ``parent_level``/``parent_id``);
+    ``silent`` names the units of the level that served citizens in the period without any response."""
     report = comparison.report
     if report.kind != "sipas":
         raise ValueError("Comparison reports are drawn for SIPAS questionnaires.")
@@ -657,6 +666,7 @@ def comparison_document(
         facts=_facts(report, language, parent_view.left_out),
         units=tuple(units),
         insufficient=insufficient,
+        silent=silent,
         element_titles=tuple(e.title.get(language) for e in report.questionnaire.elements),
         overall_label=labels(report.questionnaire, language)["overall"],
         bar_charts=bar_charts,

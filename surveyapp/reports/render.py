@@ -16,8 +16,8 @@ from jinja2 import StrictUndefined
 
 from surveyapp.periods import Period
 from surveyapp.reports import wording
-from surveyapp.reports.data import Scores, build_unit_report, compare_level
-from surveyapp.reports.documents import comparison_document, unit_document
+from surveyapp.reports.data import Scores, build_unit_report, compare_level, silent_units
+from surveyapp.reports.documents import comparison_document, unit_document, unit_name
 from surveyapp.reports.pdf import render_pdf, static_url
 from surveyapp.scores.service import ScoreReport, Unit
 
@@ -95,7 +95,10 @@ def comparison_report(
         if parent_id not in report.respondents.get(parent_level, {}):
             return None
         comparison = compare_level(report, level, language, keep=keep)
-        doc = comparison_document(comparison, parent_level, parent_id, language, minimum_group=minimum_group)
+        silent = tuple(unit_name(u, language) for u in silent_units(report, level, keep))
+        doc = comparison_document(
+            comparison, parent_level, parent_id, language, minimum_group=minimum_group, silent=silent
+        )
         html = render_html("reports/comparison.html", doc, language)
     parent = report.units[parent_level][parent_id]
     name = f"{report.period.code}-{parent_level}-{parent.code}-{level}-comparison-{language}.pdf"

@@ -170,7 +170,7 @@ def comparison_pdf(kind: str, code: str):
 @bp.get("/province/comparison.pdf")
 @login_required
 def province_comparison_pdf():
-    """The comparison report of the whole province (its districts by default): the root area's."""
+    """The comparison report of the whole province (its communes by default): the root area's."""
     root = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
     if root is None:
         abort(404, description=_("There is no such unit."))

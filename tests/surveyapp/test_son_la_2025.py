@@ -125,3 +125,47 @@ def test_history_follows_merges_and_splits(loaded_app):
         finance = db.session.scalar(select(Agency).where(Agency.code == "so-tai-chinh"))
         absorbed = {db.session.get(Agency, k).code for k in predecessors("agency", finance.id, dt.date(2025, 3, 1))}
         assert absorbed == {"so-ke-hoach-dau-tu"}
+
+
+def test_a_units_page_tells_its_history(loaded_app):
+    from tests.staff import ACCOUNTS, create_accounts, sign_in
+
+    create_accounts(loaded_app, "office")
+    result = loaded_app.test_cli_runner().invoke(args=["reorganise", str(DATA / "changes" / "example-merge.toml")])
+    assert result.exit_code == 0, result.output
+    client = loaded_app.test_client()
+    assert sign_in(client, ACCOUNTS["office"].email, ACCOUNTS["office"].password).status_code == 302
+    commune = client.get("/agency/area/xa-mai-son?period=2026-Q3").get_data(as_text=True)
+    history = commune[commune.index('id="history"') :]
+    assert "Lịch sử của đơn vị" in history and "Hoạt động từ 01/07/2025" in history
+    assert "Hình thành từ" in history and "Thị trấn Hát Lót" in history and "Xã Cò Nòi" in history
+    assert "Huyện Mai Sơn" in history  # its former district, a grouping
+    district = client.get("/agency/area/mai-son?period=2025-Q1").get_data(as_text=True)
+    history = district[district.index('id="history"') :]
+    assert "Ngừng hoạt động ngày 01/07/2025" in history and "chia cho" in history and "Xã Chiềng Mai" in history
+    merged = client.get("/agency/area/xa-muong-bu?period=2026-Q3").get_data(as_text=True)
+    history = merged[merged.index('id="history"') :]
+    assert "Ngừng hoạt động ngày 01/01/2027" in history and "Xã Bú Hoa" in history
+    assert "example-merge.toml" in history  # the reorganisation that touched it
+
+
+def test_the_office_compares_the_75_communes_in_a_pdf(loaded_app, tmp_path):
+    from surveyapp.demo import generate
+    from tests.staff import ACCOUNTS, create_accounts, sign_in
+    from tests.surveyapp.reports.conftest import pdf_text
+
+    create_accounts(loaded_app, "office")
+    with loaded_app.app_context():
+        generate(6000, seed=3, days=365, today=dt.date(2026, 12, 1))
+        db.session.commit()
+    client = loaded_app.test_client()
+    assert sign_in(client, ACCOUNTS["office"].email, ACCOUNTS["office"].password).status_code == 302
+    response = client.get("/reports/area/son-la/comparison.pdf?period=2026")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "commune-comparison" in response.headers["Content-Disposition"]
+    text = " ".join(pdf_text(response.data, tmp_path).split())
+    assert "So sánh các xã" in text
+    with loaded_app.app_context():
+        names = [a.name for a in db.session.scalars(select(Area).where(Area.established_on == REFORM))]
+    missing = [name for name in names if name not in text]
+    assert len(names) == 75 and missing == [], missing
