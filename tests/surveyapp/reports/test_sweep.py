@@ -14,7 +14,7 @@ Signed in as the reform office (the whole province in scope), the sweep requests
   200 with an HTML page;
 * every unit's PDF report for every questionnaire in the latest quarter (2026-Q4: a PDF for a unit with scored
   responses, a 404 with a sentence for one without, never a 5xx), and the SIPAS PDF of every unit with
-  responses in 2025-Q2, the last quarter of the old organisation. A report takes 1–2 s to render and there
+  responses in 2025-Q2 but the counters, the last quarter of the old organisation. A report takes 1–2 s to render and there
   are about 270 of them in a quarter, so the PDFs of every period would take far longer than the pages that
   already exercise every period's data.
 
@@ -78,7 +78,7 @@ def _items(backend: str) -> list[tuple[str, ...]]:
         ("pdf", period, instrument, kind) for period in PDF_PERIODS for instrument in INSTRUMENTS for kind in KINDS
     ]
     if OLD_QUARTER not in PDF_PERIODS:
-        reports += [("pdf", OLD_QUARTER, "sipas", kind) for kind in KINDS]
+        reports += [("pdf", OLD_QUARTER, "sipas", kind) for kind in KINDS if kind != "counter"]
     # PostgreSQL: the pages of the latest quarter (the PDFs render the same data as on SQLite, at 1-2 s each)
     return pages + reports if backend == "sqlite" else [item for item in pages if item[1] == LATEST_QUARTER]
 
