@@ -13,10 +13,10 @@ Signed in as the reform office (the whole province in scope), the sweep requests
   page of every unit of the organisation, retired or not (a unit without responses says so); each must answer
   200 with an HTML page;
 * every unit's PDF report for every questionnaire in the latest quarter (2026-Q4: a PDF for a unit with scored
-  responses, a 404 with a sentence for one without, never a 5xx), and the SIPAS PDF of every unit with
-  responses in 2025-Q2 but the counters, the last quarter of the old organisation. A report takes 1–2 s to render and there
-  are about 270 of them in a quarter, so the PDFs of every period would take far longer than the pages that
-  already exercise every period's data.
+  responses, a 404 with a sentence for one without, never a 5xx), and the SIPAS PDF of every area and agency
+  with responses in 2025-Q2, the last quarter of the old organisation. A report takes 1–2 s to render and
+  there are about 270 of them in a quarter, so the PDFs of every period would take far longer than the pages
+  that already exercise every period's data.
 
 Every unit's scores as JSON (the unit, the areas above it and its children) are also read: no index may claim an
 effective sample size above its answers or a design effect below 1, nor carry a verdict that the reliability
