@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 PAGES = {
     "province": "/agency/area/son-la?period={period}",
-    "district": "/agency/area/phuong-moc-chau?period={period}",
+    "commune": "/agency/area/phuong-moc-chau?period={period}",
     "agency": "/agency/agency/ttpv-moc-chau?period={period}",
     "counter": "/agency/counter/ttpv-moc-chau-dat-dai?period={period}",
     "element": "/agency/agency/ttpv-moc-chau/index/staff?period={period}",

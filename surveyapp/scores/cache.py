@@ -3,7 +3,8 @@
 A dashboard shows a period and its trend over the previous ones: several score reports per page. They are
 kept keyed by what they were computed from — period, instrument, field filter, settings. Each remembers the
 newest response id it saw and a version of everything else that changes scores (the newest audit entry:
-flag reviews and settings changes are audited; the service volumes; the newest settings). On the next use:
+flag reviews, settings changes and reorganisations are audited, while sign-ins, downloads and the like, listed
+in :data:`NOT_SCORED`, are not counted; the service volumes; the newest settings). On the next use:
 
 * nothing new → the report is still right;
 * new responses only → the report is still right if none of them was submitted in its period (checked with
@@ -28,6 +29,23 @@ from surveyapp.scores.models import ScoringSettings
 from surveyapp.scores.service import ScoreReport, compute_scores
 from surveyapp.scores.settings import settings_for
 
+#: Audited actions that change no score: a download or a sign-in must not make every page compute again.
+NOT_SCORED = (
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "password_changed",
+    "password_reset",
+    "user_created",
+    "user_changed",
+    "report_downloaded",
+    "reports_generated",
+    "data_exported",
+    "device_enrolled",
+    "device_retired",
+    "device_partial_policy_changed",
+)
+
 #: Reports kept per process; each holds its period's answer matrix (about 30 bytes per response).
 MAX_REPORTS = 24
 
@@ -48,7 +66,7 @@ def data_version() -> tuple[int, tuple]:
     row = db.session.execute(
         select(
             select(func.coalesce(func.max(Response.id), 0)).scalar_subquery(),
-            select(func.max(AuditEntry.id)).scalar_subquery(),
+            select(func.max(AuditEntry.id)).where(AuditEntry.action.notin_(NOT_SCORED)).scalar_subquery(),
             select(func.count() + func.coalesce(func.sum(ServiceVolume.cases), 0)).scalar_subquery(),
             select(func.max(ScoringSettings.id)).scalar_subquery(),
         )

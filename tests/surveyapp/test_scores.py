@@ -291,6 +291,10 @@ def test_cached_reports_stay_valid_until_their_period_changes(loaded_app, scored
         assert cache.cached_scores(PERIOD) is q3  # a new Q2 response leaves Q3 as it was
         new_q2 = cache.cached_scores(parse_period("2026-Q2"))
         assert new_q2 is not q2 and new_q2.responses == q2.responses + 1
+        audit.record("report_downloaded", None, actor_label="test")
+        audit.record("sign_in", None, actor_label="test")
+        db.session.commit()
+        assert cache.cached_scores(PERIOD) is q3  # a download or a sign-in changes no score
         audit.record("response_flag_confirmed", None, actor_label="test")
         db.session.commit()
         assert cache.cached_scores(PERIOD) is not q3  # reviews and settings changes are audited
