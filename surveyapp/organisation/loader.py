@@ -118,10 +118,10 @@ def _check_references(data: dict[str, Any], source: str) -> None:
         if isinstance(row.get("hours"), str) and row["hours"] not in templates:
             problems.append((f"counters[{i}].hours", f"'{row['hours']}' is not a template under [hours]"))
     for name, week in templates.items():
-        problems += _check_week(week, f"hours.{name}")
+        problems += check_week(week, f"hours.{name}")
     for i, row in enumerate(data.get("counters", [])):
         if isinstance(row.get("hours"), dict):
-            problems += _check_week(row["hours"], f"counters[{i}].hours")
+            problems += check_week(row["hours"], f"counters[{i}].hours")
     problems += _check_history(data, {"areas": areas, "agencies": agencies, "counters": counters})
     official = Tally(row["official_code"] for row in data["areas"] if row.get("official_code"))
     problems += [("areas", f"official code {code} is given to {n} areas") for code, n in official.items() if n > 1]
@@ -189,7 +189,8 @@ def _store_splits(kind: str, rows: list[dict[str, Any]], units: dict[str, Any]) 
             )
 
 
-def _check_week(week: dict[str, list[str]], path: str) -> list[tuple[str, str]]:
+def check_week(week: dict[str, list[str]], path: str) -> list[tuple[str, str]]:
+    """Opening hours whose span ends before it starts, as problems at ``path``."""
     problems = []
     for day, spans in week.items():
         for j, span in enumerate(spans):

@@ -40,7 +40,7 @@ from surveyapp.datafiles import DefinitionError, read_toml, validate
 from surveyapp.db import db
 from surveyapp.devices.cache import device_cache
 from surveyapp.devices.models import Device
-from surveyapp.organisation.loader import DAYS, SHARE_TOLERANCE
+from surveyapp.organisation.loader import DAYS, SHARE_TOLERANCE, check_week
 from surveyapp.organisation.models import Agency, Area, Counter, Field, UnitChange, UnitSplit
 
 #: The unit lists of a change file, the kind of their units and their models.
@@ -386,23 +386,29 @@ class _Planner:
                     self._serving(f"{where}.{ref}", OWNER_KIND[kind], row[ref])
             if kind == "counter" and row.get("field") and row["field"] not in self.fields:
                 self.problem(f"{where}.field", f"'{row['field']}' is not a known field of procedure")
-            for day, spans in row.get("hours", {}).items():
-                for j, span in enumerate(spans):
-                    start, end = span.split("-")
-                    if start >= end:
-                        self.problem(f"{where}.hours.{day}[{j}]", f"'{span}' ends before it starts")
+            if isinstance(row.get("hours"), dict):
+                for path, message in check_week(row["hours"], f"{where}.hours"):
+                    self.problem(path, message)
 
-    def _reinstate(self, where: str, row: dict[str, Any]) -> None:
+    def _not_yet_closed(self, where: str, row: dict[str, Any]) -> tuple[str, Any] | None:
+        """The kind and unit a reinstate or withdraw names, unless it is unknown or this file closes it already."""
         kind = LISTS[row["units"]][0]
         unit = self._ref(f"{where}.code", kind, row["code"])
         if unit is None:
-            return
+            return None
         if (kind, unit.code) in self.closed:
             self.problem(
                 where,
                 f"{kind} {unit.code} is already retired, reinstated or withdrawn at {self.closed[(kind, unit.code)]}",
             )
+            return None
+        return kind, unit
+
+    def _reinstate(self, where: str, row: dict[str, Any]) -> None:
+        found = self._not_yet_closed(where, row)
+        if found is None:
             return
+        kind, unit = found
         if unit.retired_on != self.effective:
             state = f"retired on {unit.retired_on}" if unit.retired_on else "in service"
             self.problem(
@@ -525,16 +531,10 @@ class _Planner:
             self.changes.append({"op": "split", "units": row["units"], "code": row["code"], "splits": splits})
 
     def _withdraw(self, where: str, row: dict[str, Any]) -> None:
-        kind = LISTS[row["units"]][0]
-        unit = self._ref(f"{where}.code", kind, row["code"])
-        if unit is None:
+        found = self._not_yet_closed(where, row)
+        if found is None:
             return
-        if (kind, unit.code) in self.closed:
-            self.problem(
-                where,
-                f"{kind} {unit.code} is already retired, reinstated or withdrawn at {self.closed[(kind, unit.code)]}",
-            )
-            return
+        kind, unit = found
         if unit.established_on != self.effective or unit.retired_on is not None:
             self.problem(
                 where,
