@@ -24,6 +24,7 @@ from surveyapp import (
     models,  # noqa: F401  - every table, for TRUNCATE
 )
 from surveyapp.db import db
+from surveyapp.scores import cache
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_URL = os.environ.get("SURVEYAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -126,6 +127,7 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
+    cache.clear()  # score reports of an earlier test's database (PostgreSQL reuses ids after TRUNCATE)
     app = _app(database_url)
     yield app
     with app.app_context():

@@ -156,7 +156,9 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
     return response
 
 
-#: The columns that make up what the citizen gave; equal digests over them mean the same response.
+#: The columns that make up what the citizen gave; equal digests over them mean the same response. The moment
+#: of sending is not among them: the browser kiosk stamps it on the server, so a double tap that straddles a
+#: second is the same response, not a conflict.
 DIGEST_COLUMNS = (
     "uuid",
     "questionnaire_version_id",
@@ -167,11 +169,12 @@ DIGEST_COLUMNS = (
     "device_id",
     "partial",
     "started_at",
-    "submitted_at",
     "answers",
     "comment",
     "case_code",
 )
+#: The digest's columns for responses stored before the moment of sending was left out of it.
+LEGACY_DIGEST_COLUMNS = (*DIGEST_COLUMNS[:8], "submitted_at", *DIGEST_COLUMNS[8:])
 
 
 def content_digest(values: Mapping[str, Any]) -> str:
@@ -194,7 +197,8 @@ def _existing(response: Response) -> Recorded | None:
     stored = db.session.scalar(select(Response).where(Response.uuid == response.uuid))
     if stored is None:
         return None
-    if stored.content_digest != response.content_digest:
+    legacy = content_digest({name: getattr(response, name) for name in LEGACY_DIGEST_COLUMNS})
+    if stored.content_digest not in (response.content_digest, legacy):
         raise ConflictError("uuid", f"response {response.uuid} was already stored with different answers")
     return Recorded(stored, duplicate=True)
 
