@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from surveyapp.db import db
-from surveyapp.organisation.models import Agency, Area, Counter, UnitSplit
-
-MODELS = {"area": Area, "agency": Agency, "counter": Counter}
+from surveyapp.organisation.models import UNIT_MODELS, Agency, UnitSplit
 
 
 @dataclass
@@ -38,7 +36,7 @@ class History:
     def load(cls, kinds: tuple[str, ...] = ("area", "agency")) -> History:
         history = cls()
         for kind in kinds:
-            model = MODELS[kind]
+            model = UNIT_MODELS[kind]
             incoming: dict[int, list[tuple[int, float]]] = defaultdict(list)
             retired: dict[int, dt.date | None] = {}
             for unit_id, successor_id, retired_on in db.session.execute(
@@ -91,13 +89,3 @@ class History:
                         total[predecessor] += share
             self._memo[key] = {agency: min(share, 1.0) for agency, share in total.items()}
         return self._memo[key]
-
-
-def predecessors(kind: str, unit_id: int, serving_after: dt.date) -> dict[int, float]:
-    """:meth:`History.predecessors`, reading the links now."""
-    return History.load((kind,)).predecessors(kind, unit_id, serving_after)
-
-
-def area_predecessor_agencies(area_id: int, serving_after: dt.date) -> dict[int, float]:
-    """:meth:`History.area_predecessor_agencies`, reading the links now."""
-    return History.load(("agency",)).area_predecessor_agencies(area_id, serving_after)

@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from surveyapp.db import db
 from surveyapp.organisation.changes import Change, changes_of
-from surveyapp.organisation.models import Agency, Area, Counter, UnitSplit
+from surveyapp.organisation.models import UNIT_MODELS, Agency, Area, Counter, UnitSplit
 
 Unit = Area | Agency | Counter
-KIND = {Area: "area", Agency: "agency", Counter: "counter"}
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,8 @@ class Lineage:
 
 def lineage(unit: Unit) -> Lineage:
     """The history of ``unit`` (see the module's documentation)."""
-    kind = KIND[type(unit)]
     model = type(unit)
+    kind = next(name for name, candidate in UNIT_MODELS.items() if candidate is model)
     successors: list[tuple[Unit, float]] = []
     if unit.successor_id is not None:
         successors.append((db.session.get(model, unit.successor_id), 1.0))

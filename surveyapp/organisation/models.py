@@ -133,10 +133,6 @@ class Counter(RetirableMixin, db.Model):
         return f"<Counter {self.code}>"
 
 
-#: The kinds of unit a :class:`UnitSplit` links, and their models.
-SPLIT_KINDS = ("area", "agency", "counter")
-
-
 class UnitSplit(db.Model):
     """A share of a retired unit that passed to one of several successors (a split).
 
@@ -212,3 +208,7 @@ class UnitChange(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The audit entry ``organisation.reorganise`` of the reorganisation.
     audit_entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("audit_entry.id"))
+
+
+#: The kinds of unit (as :class:`UnitSplit` and :class:`UnitChange` name them) and their models.
+UNIT_MODELS: dict[str, type[Area] | type[Agency] | type[Counter]] = {"area": Area, "agency": Agency, "counter": Counter}

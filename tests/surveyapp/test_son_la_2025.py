@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from surveyapp.datafiles import read_toml
 from surveyapp.db import db
-from surveyapp.organisation.history import area_predecessor_agencies, predecessors
+from surveyapp.organisation.history import History
 from surveyapp.organisation.models import Agency, Area, UnitSplit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,17 +113,20 @@ def bare(name: str) -> str:
 def test_history_follows_merges_and_splits(loaded_app):
     with loaded_app.app_context():
         mai_son = db.session.scalar(select(Agency).where(Agency.code == "ttpv-mai-son"))
-        earlier = predecessors("agency", mai_son.id, dt.date(2025, 1, 1))
+        history = History.load()
+        earlier = history.predecessors("agency", mai_son.id, dt.date(2025, 1, 1))
         codes = {db.session.get(Agency, k).code: share for k, share in earlier.items()}
         district = db.session.scalar(
             select(UnitSplit).where(UnitSplit.kind == "agency", UnitSplit.successor_id == mai_son.id)
         )
         assert codes == {"ubnd-hat-lot": 1.0, "ubnd-mai-son": pytest.approx(district.share)}
-        assert predecessors("agency", mai_son.id, REFORM) == {}  # nobody before it after the change
+        assert history.predecessors("agency", mai_son.id, REFORM) == {}  # nobody before it after the change
         area = db.session.scalar(select(Area).where(Area.code == "xa-mai-son"))
-        assert area_predecessor_agencies(area.id, dt.date(2025, 1, 1)) == earlier
+        assert history.area_predecessor_agencies(area.id, dt.date(2025, 1, 1)) == earlier
         finance = db.session.scalar(select(Agency).where(Agency.code == "so-tai-chinh"))
-        absorbed = {db.session.get(Agency, k).code for k in predecessors("agency", finance.id, dt.date(2025, 3, 1))}
+        absorbed = {
+            db.session.get(Agency, k).code for k in history.predecessors("agency", finance.id, dt.date(2025, 3, 1))
+        }
         assert absorbed == {"so-ke-hoach-dau-tu"}
 
 
