@@ -60,6 +60,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = metafunc.config.getoption("backend") or list(BACKENDS)
+        if metafunc.definition.get_closest_marker("layout") and "sqlite" in backends:
+            backends = ["sqlite"]
         metafunc.parametrize("backend", backends, scope="session")
 
 

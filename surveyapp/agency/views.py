@@ -183,9 +183,7 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
                 ("funnel", lv, language, index, scope_key, tuple(sorted(hrefs.items()))),
                 lambda c=comparison, h=hrefs: dashboard.funnel(c, h, language, names.get(index, index)),
             )
-    group_areas = {
-        a.id: a for a in db.session.scalars(select(Area).where(Area.id.in_(set(tree.area_group.values()))))
-    }
+    group_areas = {a.id: a for a in db.session.scalars(select(Area).where(Area.id.in_(set(tree.area_group.values()))))}
 
     def group_of(unit_ref) -> Area | None:
         """The former district (a grouping) a compared unit lies in, if any."""

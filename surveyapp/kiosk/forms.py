@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -59,13 +60,19 @@ def _max_choices(limit: int):
     return check
 
 
-def build_form_class(questionnaire: Questionnaire, language: str, skip_label: str, comment_limit: int) -> type:
-    """A :class:`FlaskForm` subclass with one field per question, labelled in ``language``."""
+def build_form_class(
+    questionnaire: Questionnaire,
+    language: str,
+    skip_label: str,
+    comment_limit: int,
+    questions: Sequence[Question] | None = None,
+) -> type:
+    """A :class:`FlaskForm` subclass with one field per question asked (default: all), labelled in ``language``."""
 
     class QuestionnaireForm(KioskFormBase):
         pass
 
-    for question in questionnaire.questions:
+    for question in questionnaire.questions if questions is None else questions:
         label = question.text.get(language)
         required = [Optional()] if question.skippable else [InputRequired(message=_l("Please choose an answer."))]
         if question.type == "scale":
@@ -92,11 +99,11 @@ def build_form_class(questionnaire: Questionnaire, language: str, skip_label: st
     return QuestionnaireForm
 
 
-def answers_from(form: FlaskForm, questionnaire: Questionnaire) -> tuple[dict[str, AnswerValue], str | None]:
-    """The closed answers in interchange form, and the comment, from a validated form."""
+def answers_from(form: FlaskForm, questions: Sequence[Question]) -> tuple[dict[str, AnswerValue], str | None]:
+    """The answers to the questions asked, in interchange form, and the comment, from a validated form."""
     answers: dict[str, AnswerValue] = {}
     comment = None
-    for question in questionnaire.questions:
+    for question in questions:
         data = form[field_name(question)].data
         if question.type == "text":
             comment = data or None

@@ -23,7 +23,8 @@ from surveyapp.db import db
 from surveyapp.i18n import resolve_language
 from surveyapp.kiosk.audio import AudioUnavailableError, Speech
 from surveyapp.kiosk.forms import SKIP, build_form_class, field_name
-from surveyapp.kiosk.views import counter_or_404, fields_to_choose, version_or_503
+from surveyapp.kiosk.questions import is_one_tap
+from surveyapp.kiosk.views import counter_or_404, fields_to_choose, kiosk_settings, version_or_503
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 
 bp = Blueprint("kiosk_app", __name__, url_prefix="/kiosk")
@@ -39,16 +40,6 @@ STATIC_FILES = (
     "fonts/NotoSans-Bold.woff2",
     "img/kiosk-icon.svg",
 )
-
-
-def _settings() -> dict:
-    config = current_app.config
-    return {
-        "idle": int(config["KIOSK_IDLE_SECONDS"]),
-        "countdown": min(int(config["KIOSK_IDLE_COUNTDOWN_SECONDS"]), int(config["KIOSK_IDLE_SECONDS"])),
-        "thanks": int(config["KIOSK_THANKS_SECONDS"]),
-        "retryMax": int(config["KIOSK_RETRY_MAX_SECONDS"]),
-    }
 
 
 @bp.get("/")
@@ -86,9 +77,10 @@ def counter_app(code: str):
         language=language,
         languages=languages,
         fields=fields_to_choose(counter),
+        one_tap=is_one_tap(questionnaire),
         field_name=field_name,
         skip=SKIP,
-        settings=_settings(),
+        settings=kiosk_settings(),
         cache_name=CACHE_NAME,
         precache=[*pages, url_for(".manifest"), *static, *audio],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as HttpResponse
@@ -16,6 +16,7 @@ from surveyapp.i18n import resolve_language
 from surveyapp.integrity.rules import FlagRules
 from surveyapp.kiosk import bp
 from surveyapp.kiosk.forms import SKIP, answers_from, build_form_class, field_name
+from surveyapp.kiosk.questions import asked_questions, is_one_tap, questions_for
 from surveyapp.organisation.models import Counter, Field
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.questionnaires.models import QuestionnaireVersion
@@ -48,6 +49,27 @@ def _language(version: QuestionnaireVersion) -> str:
     return g.language
 
 
+def _languages(version: QuestionnaireVersion) -> list[str]:
+    """The languages the language switch offers: the app's, in its order, that the questionnaire has."""
+    return [code for code in current_app.config["LANGUAGES"] if code in version.definition.languages]
+
+
+def kiosk_settings() -> dict[str, int]:
+    """The timings kiosk.js and the offline app work with (seconds)."""
+    config = current_app.config
+    return {
+        "idle": int(config["KIOSK_IDLE_SECONDS"]),
+        "countdown": min(int(config["KIOSK_IDLE_COUNTDOWN_SECONDS"]), int(config["KIOSK_IDLE_SECONDS"])),
+        "thanks": int(config["KIOSK_THANKS_SECONDS"]),
+        "retryMax": int(config["KIOSK_RETRY_MAX_SECONDS"]),
+    }
+
+
+def _wants_json() -> bool:
+    """kiosk.js sends the answers itself (so that a failed send can be retried) and asks for JSON."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def _phone_limit() -> str:
     return current_app.config["PHONE_SUBMIT_LIMIT"]
 
@@ -63,6 +85,8 @@ def _not_a_phone_post() -> bool:
 def welcome(code: str, channel: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
+    if is_one_tap(version.definition):
+        return survey(code, channel)  # the faces are the first screen: one tap is the whole answer
     language = _language(version)
     fields = fields_to_choose(counter)
     return render_template(
@@ -70,9 +94,10 @@ def welcome(code: str, channel: str):
         counter=counter,
         questionnaire=version.definition,
         language=language,
-        languages=[code for code in current_app.config["LANGUAGES"] if code in version.definition.languages],
+        languages=_languages(version),
         fields=fields,
         channel=channel,
+        settings=kiosk_settings(),
     )
 
 
@@ -86,13 +111,22 @@ def survey(code: str, channel: str):
     language = _language(version)
     questionnaire = version.definition
     field = counter.field or _chosen_field()
-    if field is None and request.method == "GET":
+    one_tap = is_one_tap(questionnaire)
+    if field is None and request.method == "GET" and not one_tap:
         return redirect(url_for(".welcome", code=code, lang=language, channel=channel))
-    if field is None:
+    if field is None and (request.args.get("field") or not one_tap):
         abort(400, description=_("The field of procedure is missing or unknown."))
 
     limit = current_app.config["COMMENT_MAX_LENGTH"]
-    form_class = build_form_class(questionnaire, language, _("No opinion"), limit)
+    if request.method == "GET":
+        # A language switch in the middle of the questionnaire keeps the questions this citizen was asked.
+        questions = asked_questions(questionnaire, request.args.get("asked")) if "asked" in request.args else None
+        questions = questions or questions_for(counter, questionnaire)
+    else:
+        questions = asked_questions(questionnaire, request.form.get("asked"))
+        if questions is None:
+            abort(400, description=_("The list of questions asked names a question this questionnaire does not have."))
+    form_class = build_form_class(questionnaire, language, _("No opinion"), limit, questions)
     form = form_class()
     status = 200
     general_error = None
@@ -100,12 +134,12 @@ def survey(code: str, channel: str):
         form.response_id.data = str(uuid.uuid4())
         form.started_at.data = utcnow().isoformat(timespec="seconds")
     else:
-        unknown = sorted(set(request.form) - set(form._fields))
+        unknown = sorted(set(request.form) - set(form._fields) - {"asked"})
         if unknown:
             abort(400, description=_("The form contains unknown fields: %(names)s.", names=", ".join(unknown)))
         if form.validate():
             started_at = _timestamp(form.started_at.data)
-            answers, comment = answers_from(form, questionnaire)
+            answers, comment = answers_from(form, questions)
             draft = Draft(
                 uuid=uuid.UUID(form.response_id.data),
                 counter=counter,
@@ -127,7 +161,10 @@ def survey(code: str, channel: str):
                 status = 422
                 general_error = _attach_error(form, questionnaire, exc)
             else:
-                return redirect(url_for(".thanks", code=code, lang=language, channel=channel), code=303)
+                thanks_url = url_for(".thanks", code=code, lang=language, channel=channel)
+                if _wants_json():
+                    return jsonify(status="stored", id=form.response_id.data, thanks=thanks_url), 201
+                return redirect(thanks_url, code=303)
         else:
             status = 400 if set(form.errors) & {"response_id", "started_at", "csrf_token"} else 422
             if "csrf_token" in form.errors:
@@ -139,11 +176,15 @@ def survey(code: str, channel: str):
         version=version,
         field=field,
         form=form,
+        questions=questions,
+        one_tap=one_tap,
         language=language,
+        languages=_languages(version),
         field_name=field_name,
         skip=SKIP,
         general_error=general_error,
         channel=channel,
+        settings=kiosk_settings(),
     )
     response = HttpResponse(body, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -187,6 +228,8 @@ def thanks(code: str, channel: str):
         counter=counter,
         language=language,
         questionnaire=version.definition,
+        languages=_languages(version),
         seconds=current_app.config["KIOSK_THANKS_SECONDS"],
         channel=channel,
+        settings=kiosk_settings(),
     )

@@ -83,10 +83,10 @@ def begin(page) -> None:
 
 
 def rate(page, label: str = "Rất hài lòng") -> None:
-    begin(page)
-    page.locator("label.choice", has_text=label).tap()
-    page.get_by_role("button", name=re.compile("Gửi ý kiến")).tap()
-    page.wait_for_selector("#thanks:not([hidden])")
+    """The one-tap rating: the faces are the first screen, and one tap is the whole answer."""
+    page.wait_for_selector("#screen-1:not([hidden])")
+    page.locator("#screen-1 label.choice").filter(has=page.get_by_text(label, exact=True)).tap()
+    page.wait_for_selector("#thanks:not([hidden])", timeout=15_000)
 
 
 API = "**/api/v1/**"
@@ -115,11 +115,10 @@ def test_answers_given_offline_arrive_exactly_once_when_the_network_returns(tabl
     connect(page, enrolled(loaded_app, RATING), RATING)
     go_offline(context)
     page.reload()  # the kiosk itself now comes from the tablet's cache
-    assert page.locator("h1").first.inner_text() == "Hôm nay chúng tôi phục vụ Ông/Bà thế nào?"
+    assert page.locator(".survey-title").inner_text() == "Hôm nay chúng tôi phục vụ Ông/Bà thế nào?"
     rate(page, "Rất hài lòng")
-    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)  # back at the start, still offline
+    page.wait_for_selector("#thanks[hidden]", state="attached", timeout=10_000)  # back at the start, offline
     rate(page, "Không hài lòng")
-    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
     page.wait_for_selector(".sync[data-waiting='2']", state="attached")
     assert sync_state(page)[0] == "offline"
     assert stored(loaded_app) == []
@@ -127,9 +126,9 @@ def test_answers_given_offline_arrive_exactly_once_when_the_network_returns(tabl
     go_online(context)
     page.wait_for_selector(".sync[data-state='sent']", state="attached", timeout=20_000)
     rows = stored(loaded_app)
-    assert [answers["rating"] for _, _, _, answers in rows] == [3, 1]  # in the order given
+    assert [answers["rating"] for _, _, _, answers in rows] == [5, 2]  # in the order given
     with loaded_app.app_context():
-        assert {r.field.code for r in db.session.scalars(select(Response))} == {"land"}
+        assert {r.field_id for r in db.session.scalars(select(Response))} == {None}  # one tap asks no field
     assert len({uuid for uuid, _, _, _ in rows}) == 2
     with loaded_app.app_context():
         device = db.session.scalar(select(Device))
@@ -142,7 +141,7 @@ def test_a_page_killed_while_sending_resends_and_the_server_stores_once(tablet, 
     connect(page, enrolled(loaded_app, RATING), RATING)
     go_offline(context)
     rate(page)
-    page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
+    page.wait_for_selector("#thanks[hidden]", state="attached", timeout=10_000)
 
     delivered = []
 
@@ -194,7 +193,8 @@ def test_a_device_that_submits_partials_sends_the_half_finished_answers(tablet, 
     _, page, _ = tablet
     connect(page, enrolled(loaded_app, SIPAS, partial_policy="submit"), SIPAS)
     begin(page)
-    page.locator("#screen-1 fieldset.question.scale").nth(1).locator("label.choice").nth(3).tap()
+    page.get_by_role("button", name=re.compile("Tiếp")).tap()  # the first question left unanswered
+    page.locator("#screen-2 label.choice").nth(3).tap()
     page.wait_for_selector("#welcome:not([hidden])", timeout=10_000)
     page.wait_for_selector(".sync[data-state='sent']", state="attached", timeout=10_000)
     [(_, partial, _, answers)] = stored(loaded_app)

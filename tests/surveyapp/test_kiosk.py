@@ -92,11 +92,12 @@ def test_retired_counter_is_410(loaded_app, loaded_client):
     assert loaded_client.post(f"/k/{SIPAS_COUNTER}/survey", data={}).status_code == 410
 
 
-def test_questionnaire_page_shows_every_screen_and_a_fresh_response_id(loaded_client):
+def test_questionnaire_page_shows_one_question_per_screen_and_a_fresh_response_id(loaded_client):
     page = loaded_client.get(f"/k/{SIPAS_COUNTER}/survey")
     html = page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
-    assert html.count('class="screen"') == 9
+    assert html.count('class="screen"') == 29  # every closed question of the full form
+    assert html.count('class="screen review"') == 1  # the comment, what was left unanswered, Send
     assert "Trụ sở sạch sẽ, văn minh" in html and "Rất hài lòng" in html and "Không ý kiến" in html
     _, first = form_of(html)
     _, second = form_of(loaded_client.get(f"/k/{SIPAS_COUNTER}/survey").get_data(as_text=True))

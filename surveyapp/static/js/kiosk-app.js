@@ -67,12 +67,14 @@
     var current = null; // the response being answered: id, start time, field
     var lastTouch = Date.now();
     var resetting = false;
+    var oneTap = form.dataset.oneTap === "true"; // the faces are the first screen; a tap is the answer
 
     registerWorker(data.sw, data.scope);
     Store.device().then(function (found) {
       if (!found) { location.replace(data.start); return; }
       if (found.counter !== data.counter) { location.replace(data.start); return; }
       device = found;
+      if (oneTap) { begin(""); }
       refreshDevice();
       keepSending();
       precache();
@@ -199,7 +201,7 @@
     });
 
     function begin(field) {
-      current = { id: newId(), started_at: new Date().toISOString(), field: field || null };
+      current = { id: newId(), started_at: new Date().toISOString(), field: field || null, touched: !oneTap };
       welcome.hidden = true;
       form.hidden = false;
       form.showScreen(0);
@@ -271,6 +273,27 @@
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      finish();
+    });
+
+    // One tap: the answer goes to the queue when the citizen gives a reason or after the thank-you time.
+    if (oneTap) {
+      var faces = form.querySelector(".screen");
+      var later = null;
+      form.addEventListener("change", function (event) {
+        if (!current || event.target.type !== "radio") { return; }
+        current.touched = true;
+        window.clearTimeout(later);
+        if (faces.contains(event.target)) {
+          form.querySelector(".one-tap-thanks").hidden = false;
+          later = window.setTimeout(finish, parseInt(data.thanks, 10) * 1000);
+        } else {
+          later = window.setTimeout(finish, 350);
+        }
+      });
+    }
+
+    function finish() {
       if (!current) { return; }
       var gap = firstGap();
       if (gap >= 0) {
@@ -285,9 +308,9 @@
         form.hidden = true;
         thanks.hidden = false;
         thanks.querySelector("h1").focus();
-        setTimeout(reset, parseInt(data.thanks, 10) * 1000);
+        setTimeout(reset, parseInt(data.thanks, 10) * (oneTap ? 250 : 1000));
       });
-    });
+    }
     thanks.querySelector(".reset-now").addEventListener("click", reset);
 
     // -- the reset: nothing of the previous person stays but the queued answers
@@ -322,7 +345,7 @@
     });
     overlay.querySelector(".idle-continue").addEventListener("click", touched);
     setInterval(function () {
-      var watching = current !== null || data.language !== data.defaultLanguage;
+      var watching = (current !== null && current.touched) || data.language !== data.defaultLanguage;
       if (!watching || !thanks.hidden || resetting) { return; }
       var left = idleMs - (Date.now() - lastTouch);
       if (left <= 0) { overlay.hidden = true; timeOut(); return; }

@@ -1,0 +1,30 @@
+"""Which questions a citizen is asked: the whole questionnaire, or a short form drawn from it."""
+
+from __future__ import annotations
+
+from surveyapp.organisation.models import Counter
+from surveyapp.questionnaires.definition import Question, Questionnaire
+
+
+def is_one_tap(questionnaire: Questionnaire) -> bool:
+    """A one-tap rating: the first tap on a face is the answer; the kiosk shows the faces on its first screen."""
+    return questionnaire.kind == "rating"
+
+
+def questions_for(counter: Counter, questionnaire: Questionnaire) -> tuple[Question, ...]:
+    """The questions shown to the next citizen at ``counter``, in display order."""
+    return questionnaire.questions
+
+
+def asked_questions(questionnaire: Questionnaire, listed: str | None) -> tuple[Question, ...] | None:
+    """The questions a posted form says were asked (``asked``: codes separated by spaces), in display order.
+
+    A form without the list (an older page) asked every question; ``None`` when it names an unknown question.
+    """
+    if listed is None:
+        return questionnaire.questions
+    codes = set(listed.split())
+    known = {question.code for question in questionnaire.questions}
+    if not codes <= known:
+        return None
+    return tuple(question for question in questionnaire.questions if question.code in codes)
