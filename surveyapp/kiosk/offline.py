@@ -24,6 +24,7 @@ from surveyapp.i18n import resolve_language
 from surveyapp.kiosk.audio import AudioUnavailableError, Speech
 from surveyapp.kiosk.forms import SKIP, build_form_class, field_name
 from surveyapp.kiosk.views import counter_or_404, fields_to_choose, version_or_503
+from surveyapp.languages import kiosk_languages, localised
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 
 bp = Blueprint("kiosk_app", __name__, url_prefix="/kiosk")
@@ -62,9 +63,9 @@ def start():
 def counter_app(code: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
-    questionnaire = version.definition
-    g.language = language = resolve_language(request.args.get("lang"), questionnaire.languages)
-    languages = [c for c in current_app.config["LANGUAGES"] if c in questionnaire.languages]
+    languages = kiosk_languages(version.definition)
+    g.language = language = resolve_language(request.args.get("lang"), languages)
+    questionnaire = localised(version.definition, language)
     form_class = build_form_class(questionnaire, language, _("No opinion"), current_app.config["COMMENT_MAX_LENGTH"])
     form = form_class(formdata=None, meta={"csrf": False})
     pages = [url_for(".start"), *(url_for(".counter_app", code=code, lang=c) for c in languages)]

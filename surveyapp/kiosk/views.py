@@ -16,7 +16,9 @@ from surveyapp.i18n import resolve_language
 from surveyapp.integrity.rules import FlagRules
 from surveyapp.kiosk import bp
 from surveyapp.kiosk.forms import SKIP, answers_from, build_form_class, field_name
+from surveyapp.languages import kiosk_languages, localised
 from surveyapp.organisation.models import Counter, Field
+from surveyapp.questionnaires.definition import Questionnaire
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.questionnaires.models import QuestionnaireVersion
 from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
@@ -44,8 +46,13 @@ def fields_to_choose(counter: Counter) -> list[Field]:
 
 
 def _language(version: QuestionnaireVersion) -> str:
-    g.language = resolve_language(request.args.get("lang"), version.definition.languages)
+    g.language = resolve_language(request.args.get("lang"), kiosk_languages(version.definition))
     return g.language
+
+
+def shown(version: QuestionnaireVersion, language: str) -> Questionnaire:
+    """The questionnaire as the kiosk shows it in ``language``: with that language's texts where they exist."""
+    return localised(version.definition, language)
 
 
 def _phone_limit() -> str:
@@ -68,9 +75,9 @@ def welcome(code: str, channel: str):
     return render_template(
         "kiosk/welcome.html",
         counter=counter,
-        questionnaire=version.definition,
+        questionnaire=shown(version, language),
         language=language,
-        languages=[code for code in current_app.config["LANGUAGES"] if code in version.definition.languages],
+        languages=kiosk_languages(version.definition),
         fields=fields,
         channel=channel,
     )
@@ -84,7 +91,7 @@ def survey(code: str, channel: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
     language = _language(version)
-    questionnaire = version.definition
+    questionnaire = shown(version, language)
     field = counter.field or _chosen_field()
     if field is None and request.method == "GET":
         return redirect(url_for(".welcome", code=code, lang=language, channel=channel))
@@ -186,7 +193,7 @@ def thanks(code: str, channel: str):
         "kiosk/thanks.html",
         counter=counter,
         language=language,
-        questionnaire=version.definition,
+        questionnaire=shown(version, language),
         seconds=current_app.config["KIOSK_THANKS_SECONDS"],
         channel=channel,
     )
