@@ -127,6 +127,17 @@ class FallbackDomain(Domain):
         return cache[key]
 
 
+@cache
+def translated(code: str, message: str) -> str | None:
+    """``message`` (an interface string) in language ``code`` from that language's own catalogue, without
+    falling back; ``None`` when it has no translation (English, the source language, always has it)."""
+    if code == "en":
+        return message
+    catalogue = _load([str(TRANSLATIONS_DIR)], code)
+    words = catalogue.gettext(message)
+    return words if words != message or message in getattr(catalogue, "_catalog", {}) else None
+
+
 def _load(directories: Iterable[str], code: str):
     merged = support.Translations()
     for directory in directories:
