@@ -7,7 +7,18 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -46,6 +57,18 @@ def _language(stored: QuestionnaireVersion, language: str) -> str:
     return language
 
 
+@bp.url_value_preprocessor
+def _recording_body_limit(endpoint: str | None, values: dict | None) -> None:
+    """A recording is larger than the app's request limit: raise it for the upload alone. (URL preprocessors
+    run before every ``before_request`` function, and one of those reads the form.)"""
+    if endpoint == "office.record_voice":
+        request.max_content_length = int(current_app.config["VOICE_MAX_BYTES"]) + 64 * 1024
+
+
+#: The recording page may use the microphone (every other page may not; see surveyapp.security).
+MICROPHONE_POLICY = "camera=(), microphone=(self), geolocation=(), payment=()"
+
+
 @bp.get("/voices")
 @requires(Action.MANAGE_QUESTIONNAIRES)
 def voices():
@@ -80,15 +103,18 @@ def voice_prompts(instrument: str, version: int, language: str):
         else:
             words, has = prompt.text.get(language), prompt.text.has(language)
         items.append((prompt, words, has, recorded.get(prompt.key), live.get(prompt.key)))
-    return render_template(
+    body = render_template(
         "office/voice_prompts.html",
         stored=stored,
         questionnaire=questionnaire,
-        language=language,
+        voice_language=language,
         items=items,
         drafts=sum(1 for row in recorded.values() if row.published_at is None),
         max_bytes=current_app.config["VOICE_MAX_BYTES"],
     )
+    response = make_response(body)
+    response.headers["Permissions-Policy"] = MICROPHONE_POLICY
+    return response
 
 
 @bp.post("/voices/<instrument>/<int:version>/<language>/record")
@@ -97,7 +123,6 @@ def voice_prompts(instrument: str, version: int, language: str):
 def record_voice(instrument: str, version: int, language: str):
     """Keep one recording (multipart: ``prompt``, ``clip``, ``csrf_token``); answers JSON."""
     max_bytes = int(current_app.config["VOICE_MAX_BYTES"])
-    request.max_content_length = max_bytes + 64 * 1024
     try:
         validate_csrf(request.form.get("csrf_token"))
     except (ValidationError, CSRFError):

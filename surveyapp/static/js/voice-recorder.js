@@ -77,7 +77,9 @@
     var button = row.querySelector(".keep");
     button.disabled = true;
     say(row, root.dataset.savingText);
-    fetch(root.dataset.uploadUrl, { method: "POST", body: body, credentials: "same-origin" })
+    fetch(root.dataset.uploadUrl, {
+      method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" },
+    })
       .then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
       })
