@@ -192,10 +192,15 @@ def voice(instrument: str, version: int, language: str, prompt: str):
         body = clip.read_bytes()
     except OSError:
         abort(404, description=_("The recording of this prompt is missing on the server."))
-    return send_file(
+    # Revalidated on every play (a 304 costs nothing): a recording published later replaces espeak-ng's speech at
+    # once. The offline app keeps its own copy in the service worker's cache.
+    response = send_file(
         io.BytesIO(body),
         mimetype=media_type,
-        max_age=7 * 24 * 3600,
-        etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
+        etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}-{path.name[:16]}",
         last_modified=stat.st_mtime,
+        conditional=True,
     )
+    response.cache_control.no_cache = True
+    response.cache_control.public = True
+    return response

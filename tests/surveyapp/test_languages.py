@@ -97,7 +97,7 @@ def test_questionnaire_texts_in_a_language_are_checked_and_not_definitions(tmp_p
 @pytest.mark.parametrize(
     ("name", "text", "words"),
     [
-        ("rating-v1.hmn.toml", HMN_RATING.replace("[questions.rating]", "[questions.nope]"), "'nope' is not a question"),
+        ("rating-v1.hmn.toml", HMN_RATING.replace("questions.rating", "questions.nope"), "'nope' is not a question"),
         ("rating-v1.hmn.toml", HMN_RATING.replace('3 = "Zoo heev"', '9 = "Zoo heev"'), "has no point 9"),
         ("rating-v2.hmn.toml", HMN_RATING, "must be named rating-v1.hmn.toml"),
         ("rating-v1.xx.toml", HMN_RATING.replace('"hmn"', '"xx"'), "has no folder"),
