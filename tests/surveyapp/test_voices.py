@@ -74,7 +74,7 @@ def test_the_office_lists_every_prompt_of_a_version_and_language(office):
     listing = office.get("/office/voices").get_data(as_text=True)
     assert "/office/voices/sipas/1/hmn" in listing and "/office/voices/rating/1/blt" in listing
     hmong = office.get("/office/voices/sipas/1/hmn").get_data(as_text=True)
-    assert "(bằng tiếng Việt)" in hmong or "(tiếng Việt)" in hmong  # no H'Mông text yet: said so
+    assert "(tiếng Việt)" in hmong  # no H'Mông text yet: said so
 
 
 @pytest.mark.parametrize("who", ["area", "manager", "supervisor", "viewer"])
@@ -103,12 +103,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(loaded_client):
 @pytest.mark.parametrize(
     ("data", "media_type", "prompt", "status", "words"),
     [
-        (b"plain text, not sound", "text/plain", QUESTION, 415, "not a recording the kiosk can play"),
-        (b"RIFF\x00\x00\x00\x00NOPE", "audio/wav", QUESTION, 415, "not a recording the kiosk can play"),
-        (b"", "audio/wav", QUESTION, 400, "empty"),
-        (b"RIFF" + b"\x00" * 4 + b"WAVE" + b"\x00" * (300 * 1024), "audio/wav", QUESTION, 413, "too long"),
-        (wav_bytes(), "audio/wav", "question/no_such_question", 400, "nothing to read aloud"),
-        (wav_bytes(), "audio/wav", "../../etc/passwd", 400, "nothing to read aloud"),
+        (b"plain text, not sound", "text/plain", QUESTION, 415, "không phải bản ghi âm"),
+        (b"RIFF\x00\x00\x00\x00NOPE", "audio/wav", QUESTION, 415, "không phải bản ghi âm"),
+        (b"", "audio/wav", QUESTION, 400, "trống"),
+        (b"RIFF" + b"\x00" * 4 + b"WAVE" + b"\x00" * (300 * 1024), "audio/wav", QUESTION, 413, "quá dài"),
+        (wav_bytes(), "audio/wav", "question/no_such_question", 400, "không có lời đọc"),
+        (wav_bytes(), "audio/wav", "../../etc/passwd", 400, "không có lời đọc"),
     ],
 )
 def test_bad_uploads_are_refused_with_a_sentence(office, loaded_app, data, media_type, prompt, status, words):
@@ -133,7 +133,7 @@ def test_a_body_far_beyond_the_limit_is_413_with_a_sentence(office, loaded_app):
 
 def test_an_upload_without_its_csrf_token_is_refused(office):
     posted = upload(office, wav_bytes(), token="forged")
-    assert posted.status_code == 400 and "reload" in posted.get_json()["message"]
+    assert posted.status_code == 400 and "tải lại" in posted.get_json()["message"]
 
 
 def test_a_recording_is_kept_outside_the_repository_and_can_be_heard_by_the_office(office, loaded_app, tmp_path):
@@ -145,9 +145,7 @@ def test_a_recording_is_kept_outside_the_repository_and_can_be_heard_by_the_offi
     assert (tmp_path / "audio" / "recordings" / f"{digest}.wav").read_bytes() == data
     heard = office.get(answer["url"])
     assert heard.status_code == 200 and heard.data == data and heard.mimetype == "audio/wav"
-    assert "recorded, not yet published" in office.get(PAGE).get_data(as_text=True) or "chưa" in office.get(
-        PAGE
-    ).get_data(as_text=True)
+    assert "đã ghi âm, chưa công bố" in office.get(PAGE).get_data(as_text=True)
 
 
 def kiosk_clip(client, prompt: str, language: str = "vi"):
@@ -219,11 +217,11 @@ def test_a_hmong_recording_plays_in_hmong_only(office, loaded_app):
 @pytest.mark.parametrize(
     ("url", "words"),
     [
-        ("/kiosk/voice/sipas/1/vi/question/nope", "nothing to read aloud"),
-        ("/kiosk/voice/sipas/1/vi/weird/thing/here", "nothing to read aloud"),
-        ("/kiosk/voice/sipas/9/vi/question/access_info", "no questionnaire"),
-        ("/kiosk/voice/nothing/1/vi/title", "no questionnaire"),
-        ("/kiosk/voice/sipas/1/zz/title", "no language"),
+        ("/kiosk/voice/sipas/1/vi/question/nope", "không có lời đọc"),
+        ("/kiosk/voice/sipas/1/vi/weird/thing/here", "không có lời đọc"),
+        ("/kiosk/voice/sipas/9/vi/question/access_info", "Không có phiếu khảo sát"),
+        ("/kiosk/voice/nothing/1/vi/title", "Không có phiếu khảo sát"),
+        ("/kiosk/voice/sipas/1/zz/title", "không có ngôn ngữ"),
     ],
 )
 def test_unknown_clips_are_404_with_a_sentence(loaded_client, url, words):
