@@ -16,6 +16,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.db import db
 from surveyapp.voices.models import VoicePrompt
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_accessibility import serious
 from tests.staff import ACCOUNTS, create_accounts
 
 pytestmark = pytest.mark.browser
@@ -142,3 +143,29 @@ def test_a_prompt_recorded_in_the_browser_plays_on_the_kiosk(microphone_browser,
         kiosk.reload()
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("language", ["blt", "hmn"])
+def test_kiosk_in_thai_and_hmong_and_the_recording_page_are_accessible(browser, live_server, loaded_app, language):
+    create_accounts(loaded_app, "office")
+    context = browser.new_context(
+        viewport={"width": 800, "height": 1280}, has_touch=True, base_url=live_server, bypass_csp=True
+    )
+    page = context.new_page()
+    found = []
+    page.goto(f"/k/so-tu-phap-1?lang={language}")
+    assert page.locator("html").get_attribute("lang") == language
+    found += serious(page, f"welcome, {language}")
+    page.goto(f"/k/so-tu-phap-1/survey?lang={language}")
+    assert page.locator("#screen-1 .fallback svg.flag").count() > 0  # Vietnamese text, and the kiosk says so
+    found += serious(page, f"survey, {language}")
+    account = ACCOUNTS["office"]
+    page.goto("/auth/sign-in")
+    page.get_by_label("E-mail").fill(account.email)
+    page.get_by_label("Mật khẩu").fill(account.password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/agency/"))
+    page.goto(f"/office/voices/sipas/1/{language}")
+    found += serious(page, f"recording page, {language}")
+    context.close()
+    assert found == []
