@@ -141,7 +141,10 @@ def translated(code: str, message: str) -> str | None:
 def _load(directories: Iterable[str], code: str):
     merged = support.Translations()
     for directory in directories:
-        merged.merge(support.Translations.load(directory, [code], "messages"))
+        catalogue = support.Translations.load(directory, [code], "messages")
+        merged.merge(catalogue)
+        if hasattr(catalogue, "plural"):  # merge() keeps the messages only
+            merged.plural = catalogue.plural
     return merged
 
 

@@ -120,16 +120,17 @@ class Speech:
         return path
 
     def generate_all(self, questionnaire: Questionnaire) -> int:
-        """Make every missing clip of a questionnaire (each question, each language). Returns the clips ready."""
+        """Make every missing clip of a questionnaire: each question and each of its choices, in each language
+        of the questionnaire. Returns the clips ready."""
         ready = 0
         for question in questionnaire.questions:
             for language in questionnaire.languages:
                 self.clip(question, language)
                 ready += 1
-                voice = languages.voice(language if question.text.has(language) else question.text.reference)
                 for key in question_prompts(question, skip=False)[1:]:
                     text = prompt_text(questionnaire, key)
-                    if voice is not None and text is not None:
+                    voice = languages.voice(language if text.has(language) else text.reference)
+                    if voice is not None:
                         self.generate(text.get(language), voice)
                         ready += 1
         return ready

@@ -4,6 +4,7 @@ keeps it and publishes it; the kiosk's read-aloud then plays exactly that record
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import struct
@@ -141,6 +142,12 @@ def test_a_prompt_recorded_in_the_browser_plays_on_the_kiosk(microphone_browser,
     with kiosk.expect_response(lambda r: QUESTION in r.url):
         kiosk.evaluate("window.kioskVoice.autoplay = true")
         kiosk.reload()
+    # the next screen reads itself as it appears
+    for question in kiosk.locator("#screen-1 fieldset.question").all():
+        question.locator("label.choice").nth(4).click()
+    second = json.loads(kiosk.locator("#screen-2 .read-aloud").first.get_attribute("data-audio-list"))[0]
+    with kiosk.expect_response(lambda r: r.url.endswith(second)):
+        kiosk.locator(".steps .next").click()
     assert errors == []
     context.close()
 

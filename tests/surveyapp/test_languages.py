@@ -151,3 +151,16 @@ def test_an_answer_given_in_hmong_is_stored_in_hmong(loaded_app, loaded_client):
     with loaded_app.app_context():
         [row] = db.session.scalars(select(Response)).all()
         assert row.language == "hmn"
+
+
+@pytest.mark.parametrize("language", ["blt", "hmn"])
+def test_every_language_catalogue_is_compiled(language):
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    folder = PROJECT_ROOT / "surveyapp" / "translations" / language / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as handle:
+        po = {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+    with (folder / "messages.mo").open("rb") as handle:
+        mo = {m.id: m.string for m in read_mo(handle) if m.id}
+    assert mo == po, "run pybabel compile -d surveyapp/translations"

@@ -16,7 +16,10 @@
 //                        citizen (sessionStorage, cleared when the kiosk returns to its start) and updates any
 //                        button.voice-autoplay (aria-pressed) that toggles it;
 // }
-// On load, when autoplay is on, the screen that is shown (the first .screen not hidden, else the page) is read.
+// When autoplay is on, the screen shown on load (the first .screen not hidden, else the page) is read, and so is
+// every section.screen that becomes visible later (its `hidden` attribute removed), whatever code steps through
+// the screens; a screen that is hidden stops its reading. Stepping code may call readScreen and stop itself too:
+// a second reading of the same screen replaces the first.
 (function () {
   "use strict";
 
@@ -137,8 +140,26 @@
 
   window.addEventListener("pagehide", stop);
 
+  function watchScreens() {
+    if (!window.MutationObserver) { return; }
+    new MutationObserver(function (changes) {
+      var shown = null;
+      changes.forEach(function (change) {
+        var screen = change.target;
+        if (!screen.classList || !screen.classList.contains("screen")) { return; }
+        if (screen.hidden) {
+          if (current && screen.contains(current.button)) { stop(); }
+        } else {
+          shown = screen;
+        }
+      });
+      if (shown && getAutoplay()) { readScreen(shown); }
+    }).observe(document.body, { attributes: true, attributeFilter: ["hidden"], subtree: true });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showAutoplay(getAutoplay());
+    watchScreens();
     if (getAutoplay()) { readScreen(document.querySelector(".screen:not([hidden])") || document); }
   });
 })();
