@@ -164,3 +164,31 @@ def test_every_language_catalogue_is_compiled(language):
     with (folder / "messages.mo").open("rb") as handle:
         mo = {m.id: m.string for m in read_mo(handle) if m.id}
     assert mo == po, "run pybabel compile -d surveyapp/translations"
+
+
+def test_the_offline_app_keeps_every_language_and_its_clips(loaded_client):
+    html = loaded_client.get(f"/kiosk/c/{SIPAS_COUNTER}?lang=hmn").get_data(as_text=True)
+    assert '<html lang="hmn">' in html and "Hmoob · Tiếng H&#39;Mông" in html
+    for url in (
+        f"/kiosk/c/{SIPAS_COUNTER}?lang=blt",
+        "/kiosk/voice/sipas/1/hmn/question/access_info",
+        "/kiosk/voice/sipas/1/blt/point/satisfaction/5",
+        "/kiosk/voice/sipas/1/vi/skip",
+    ):
+        assert url.replace("&", "&amp;") in html or url in html
+
+
+def test_the_kiosk_font_has_every_letter_of_every_language():
+    from babel.messages.pofile import read_po
+    from fontTools.ttLib import TTFont
+
+    texts = [lang.label for lang in languages.registered()]
+    for lang in languages.registered():
+        with (PROJECT_ROOT / "surveyapp" / "translations" / lang.code / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            texts += [m.string for m in read_po(f) if m.id and m.string]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(SURVEYS.glob("*.toml"))]
+    letters = {c for text in texts for c in text if c.isalpha()}
+    for weight in ("Regular", "Bold"):
+        font = TTFont(PROJECT_ROOT / "surveyapp" / "static" / "fonts" / f"NotoSans-{weight}.woff2")
+        covered = font.getBestCmap()
+        assert sorted(c for c in letters if ord(c) not in covered) == [], weight
