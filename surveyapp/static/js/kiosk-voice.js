@@ -123,7 +123,6 @@
   };
   window.kioskVoice = voice;
 
-  // Capture phase: this script alone answers taps on read-aloud buttons.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".read-aloud");
     var toggle = event.target.closest && event.target.closest(".voice-autoplay");
@@ -133,10 +132,9 @@
       return;
     }
     if (!button) { return; }
-    event.stopPropagation();
     if (current && current.button === button) { stop(); return; }
     read(button, clipsOf(button));
-  }, true);
+  });
 
   window.addEventListener("pagehide", stop);
 

@@ -73,33 +73,7 @@
     });
   }
 
-  // Read-aloud: the clip is fetched (through the offline app's cache when there is one) and played; a second
-  // tap stops it. The button says what it is doing through data-state (idle, loading, playing).
-  var playing = null;
-  function readAloud(button) {
-    if (playing) {
-      var wasThis = playing.button === button;
-      playing.audio.pause();
-      playing.button.dataset.state = "idle";
-      playing = null;
-      if (wasThis) { return; }
-    }
-    button.dataset.state = "loading";
-    fetch(button.dataset.audio).then(function (response) {
-      if (!response.ok) { throw new Error("audio " + response.status); }
-      return response.blob();
-    }).then(function (blob) {
-      var audio = new Audio(URL.createObjectURL(blob));
-      playing = { audio: audio, button: button };
-      audio.addEventListener("playing", function () { button.dataset.state = "playing"; });
-      audio.addEventListener("ended", function () {
-        button.dataset.state = "idle";
-        button.dataset.played = "true";
-        if (playing && playing.button === button) { playing = null; }
-      });
-      return audio.play();
-    }).catch(function () { button.dataset.state = "failed"; });
-  }
+  // Read-aloud is kiosk-voice.js (window.kioskVoice).
 
   // Larger text and high contrast, for this citizen only: kept while they move between pages, cleared when
   // the kiosk returns to its start.
@@ -131,10 +105,6 @@
     viewOptions();
     var form = document.querySelector("form.survey");
     if (form) { stepThrough(form); guardDoubleSubmit(form); }
-    document.addEventListener("click", function (event) {
-      var button = event.target.closest(".read-aloud");
-      if (button) { readAloud(button); }
-    });
     var thanks = document.querySelector(".thanks[data-return-url]");
     if (thanks) { returnToStart(thanks); }
   });
