@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to an app in :func:`surveyapp.create_app`."""
 
+from functools import cached_property
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -15,7 +17,18 @@ def remote_address() -> str:
     return request.remote_addr or "unknown"
 
 
-babel = Babel()
+class LanguageBabel(Babel):
+    """Flask-Babel whose messages come from the page's language, falling back to Vietnamese (see
+    :class:`surveyapp.languages.FallbackDomain`)."""
+
+    @cached_property
+    def domain_instance(self):
+        from surveyapp.languages import FallbackDomain
+
+        return FallbackDomain(domain=self.domain)
+
+
+babel = LanguageBabel()
 csrf = CSRFProtect()
 migrate = Migrate()
 login_manager = LoginManager()

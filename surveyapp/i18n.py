@@ -6,10 +6,13 @@ uses Vietnamese, the province's working language, unless ``?lang=`` asks otherwi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from babel import Locale, UnknownLocaleError
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 
+from surveyapp import languages
 from surveyapp.numbers import (
     format_difference,
     format_estimate,
@@ -26,9 +29,15 @@ def supported_languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
-def resolve_language(requested: str | None, available: tuple[str, ...] | None = None) -> str:
-    """``requested`` when it is offered (by the app, and by the questionnaire when given), else the default."""
-    offered = [code for code in supported_languages() if available is None or code in available]
+def resolve_language(requested: str | None, available: Iterable[str] | None = None) -> str:
+    """``requested`` when it is offered, else the default. Without ``available`` the staff pages' languages
+    (``LANGUAGES``) are offered; with it (a kiosk's languages, see :func:`surveyapp.languages.kiosk_languages`)
+    those of them the app knows, registered languages included."""
+    if available is None:
+        offered = list(supported_languages())
+    else:
+        wanted = set(available)
+        offered = [code for code in languages.all_languages() if code in wanted]
     if requested in offered:
         return requested
     return offered[0] if offered else current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -42,7 +51,7 @@ def select_locale() -> str:
     """
     language = g.get("language")
     if language:
-        return language
+        return languages.babel_locale(language)
     if not request:
         return "en"
     return resolve_language(request.args.get("lang"))
@@ -58,7 +67,11 @@ def local_name(unit, language: str = "vi") -> str:
 
 
 def language_name(code: str) -> str:
-    """A language's own name, as its speakers write it (``vi`` → ``Tiếng Việt``)."""
+    """A language's own name, as its speakers write it (``vi`` → ``Tiếng Việt``); a registered language's name
+    from its ``language.toml``, with its Vietnamese name when that differs (``Hmoob · Tiếng H'Mông``)."""
+    registered = languages.language(code)
+    if registered is not None:
+        return registered.label
     try:
         name = Locale.parse(code).get_display_name(code) or code
     except (ValueError, UnknownLocaleError):

@@ -8,6 +8,7 @@ from surveyapp.organisation.models import Agency, Area, Counter, Field, ServiceV
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import Response
 from surveyapp.scores.models import ScoringSettings
+from surveyapp.voices.models import VoicePrompt
 
 __all__ = [
     "Agency",
@@ -25,4 +26,5 @@ __all__ = [
     "UnitChange",
     "UnitSplit",
     "User",
+    "VoicePrompt",
 ]

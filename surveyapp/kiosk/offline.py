@@ -25,7 +25,9 @@ from surveyapp.kiosk.audio import AudioUnavailableError, Speech
 from surveyapp.kiosk.forms import SKIP, build_form_class, field_name
 from surveyapp.kiosk.questions import is_one_tap
 from surveyapp.kiosk.views import counter_or_404, fields_to_choose, kiosk_settings, version_or_503
+from surveyapp.languages import kiosk_languages, localised, translated
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
+from surveyapp.voices.prompts import question_prompts
 
 bp = Blueprint("kiosk_app", __name__, url_prefix="/kiosk")
 
@@ -34,12 +36,28 @@ CACHE_NAME = "surveyapp-kiosk-1"
 STATIC_FILES = (
     "css/app.css",
     "js/kiosk.js",
+    "js/kiosk-voice.js",
     "js/kiosk-app.js",
     "js/kiosk-store.js",
     "fonts/NotoSans-Regular.woff2",
     "fonts/NotoSans-Bold.woff2",
     "img/kiosk-icon.svg",
 )
+
+
+@bp.app_template_global("read_aloud_clips")
+def clips(questionnaire, language: str, question) -> list[str]:
+    """The clips read aloud for ``question`` in ``language``: the question, then each of its choices."""
+    return [
+        url_for(
+            "kiosk_app.voice",
+            instrument=questionnaire.instrument,
+            version=questionnaire.version,
+            language=language,
+            prompt=key,
+        )
+        for key in question_prompts(question)
+    ]
 
 
 @bp.get("/")
@@ -53,20 +71,16 @@ def start():
 def counter_app(code: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
-    questionnaire = version.definition
-    g.language = language = resolve_language(request.args.get("lang"), questionnaire.languages)
-    languages = [c for c in current_app.config["LANGUAGES"] if c in questionnaire.languages]
+    languages = kiosk_languages(version.definition)
+    g.language = language = resolve_language(request.args.get("lang"), languages)
+    questionnaire = localised(version.definition, language)
     form_class = build_form_class(questionnaire, language, _("No opinion"), current_app.config["COMMENT_MAX_LENGTH"])
     form = form_class(formdata=None, meta={"csrf": False})
     pages = [url_for(".start"), *(url_for(".counter_app", code=code, lang=c) for c in languages)]
     pages.append(url_for(".counter_app", code=code))
-    audio = [
-        url_for(
-            ".audio", instrument=questionnaire.instrument, version=questionnaire.version, language=c, question=q.code
-        )
-        for c in languages
-        for q in questionnaire.questions
-    ]
+    audio = list(
+        dict.fromkeys(url for c in languages for q in questionnaire.questions for url in clips(questionnaire, c, q))
+    )
     static = [url_for("static", filename=name) for name in STATIC_FILES]
     body = render_template(
         "kiosk/app.html",
@@ -133,29 +147,52 @@ def manifest():
 
 @bp.get("/audio/<instrument>/<int:version>/<language>/<question>")
 def audio(instrument: str, version: int, language: str, question: str):
-    """The read-aloud clip of one question in one language (recorded, or spoken by espeak-ng)."""
+    """The read-aloud clip of one question in one language (see :func:`voice`)."""
+    return voice(instrument, version, language, f"question/{question}")
+
+
+@bp.get("/voice/<instrument>/<int:version>/<language>/<path:prompt>")
+def voice(instrument: str, version: int, language: str, prompt: str):
+    """The read-aloud clip of one prompt (a question, a choice, a title; keys in :mod:`surveyapp.voices.prompts`)
+    in one language: the published recording, else the questionnaire's file, else espeak-ng's speech."""
     stored = db.session.scalar(
         select(QuestionnaireVersion)
         .join(Instrument)
         .where(Instrument.code == instrument, QuestionnaireVersion.version == version)
     )
-    if stored is None or language not in stored.definition.languages:
-        abort(404)
+    if stored is None:
+        abort(
+            404,
+            description=_("There is no questionnaire %(name)s version %(version)d.", name=instrument, version=version),
+        )
+    if language not in kiosk_languages(stored.definition):
+        abort(404, description=_("The kiosk has no language '%(code)s'.", code=language))
+    g.language = language
+    questionnaire = localised(stored.definition, language)
     try:
-        item = stored.definition.question(question)
+        path, media_type = Speech.from_config(current_app.config).prompt_clip(
+            stored.id, questionnaire, language, prompt, skip_words=translated(language, "No opinion")
+        )
     except KeyError:
-        abort(404)
-    try:
-        path, media_type = Speech.from_config(current_app.config).clip(item, language)
+        abort(404, description=_("The questionnaire has nothing to read aloud as '%(prompt)s'.", prompt=prompt))
     except AudioUnavailableError as exc:
         abort(404, description=str(exc))
     # A clip is a few kilobytes: read whole, so that a tablet breaking off a ranged request leaves no file open.
     clip = Path(path)
-    stat = clip.stat()
-    return send_file(
-        io.BytesIO(clip.read_bytes()),
+    try:
+        stat = clip.stat()
+        body = clip.read_bytes()
+    except OSError:
+        abort(404, description=_("The recording of this prompt is missing on the server."))
+    # Revalidated on every play (a 304 costs nothing): a recording published later replaces espeak-ng's speech at
+    # once. The offline app keeps its own copy in the service worker's cache.
+    response = send_file(
+        io.BytesIO(body),
         mimetype=media_type,
-        max_age=7 * 24 * 3600,
-        etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
+        etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}-{path.name[:16]}",
         last_modified=stat.st_mtime,
+        conditional=True,
     )
+    response.cache_control.no_cache = True
+    response.cache_control.public = True
+    return response

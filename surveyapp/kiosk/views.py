@@ -17,7 +17,9 @@ from surveyapp.integrity.rules import FlagRules
 from surveyapp.kiosk import bp
 from surveyapp.kiosk.forms import SKIP, answers_from, build_form_class, field_name
 from surveyapp.kiosk.questions import asked_questions, is_one_tap, questions_for
+from surveyapp.languages import kiosk_languages, localised
 from surveyapp.organisation.models import Counter, Field
+from surveyapp.questionnaires.definition import Questionnaire
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.questionnaires.models import QuestionnaireVersion
 from surveyapp.responses.service import ConflictError, Draft, SubmissionError, record
@@ -45,13 +47,8 @@ def fields_to_choose(counter: Counter) -> list[Field]:
 
 
 def _language(version: QuestionnaireVersion) -> str:
-    g.language = resolve_language(request.args.get("lang"), version.definition.languages)
+    g.language = resolve_language(request.args.get("lang"), kiosk_languages(version.definition))
     return g.language
-
-
-def _languages(version: QuestionnaireVersion) -> list[str]:
-    """The languages the language switch offers: the app's, in its order, that the questionnaire has."""
-    return [code for code in current_app.config["LANGUAGES"] if code in version.definition.languages]
 
 
 def kiosk_settings() -> dict[str, int]:
@@ -68,6 +65,11 @@ def kiosk_settings() -> dict[str, int]:
 def _wants_json() -> bool:
     """kiosk.js sends the answers itself (so that a failed send can be retried) and asks for JSON."""
     return request.accept_mimetypes.best == "application/json"
+
+
+def shown(version: QuestionnaireVersion, language: str) -> Questionnaire:
+    """The questionnaire as the kiosk shows it in ``language``: with that language's texts where they exist."""
+    return localised(version.definition, language)
 
 
 def _phone_limit() -> str:
@@ -92,9 +94,9 @@ def welcome(code: str, channel: str):
     return render_template(
         "kiosk/welcome.html",
         counter=counter,
-        questionnaire=version.definition,
+        questionnaire=shown(version, language),
         language=language,
-        languages=_languages(version),
+        languages=kiosk_languages(version.definition),
         fields=fields,
         channel=channel,
         settings=kiosk_settings(),
@@ -109,7 +111,7 @@ def survey(code: str, channel: str):
     counter = counter_or_404(code)
     version = version_or_503(counter)
     language = _language(version)
-    questionnaire = version.definition
+    questionnaire = shown(version, language)
     field = counter.field or _chosen_field()
     one_tap = is_one_tap(questionnaire)
     if field is None and request.method == "GET" and not one_tap:
@@ -179,7 +181,7 @@ def survey(code: str, channel: str):
         questions=questions,
         one_tap=one_tap,
         language=language,
-        languages=_languages(version),
+        languages=kiosk_languages(version.definition),
         field_name=field_name,
         skip=SKIP,
         general_error=general_error,
@@ -227,8 +229,7 @@ def thanks(code: str, channel: str):
         "kiosk/thanks.html",
         counter=counter,
         language=language,
-        questionnaire=version.definition,
-        languages=_languages(version),
+        questionnaire=shown(version, language),
         seconds=current_app.config["KIOSK_THANKS_SECONDS"],
         channel=channel,
         settings=kiosk_settings(),

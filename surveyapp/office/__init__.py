@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from surveyapp.office import flags, settings, views  # noqa: E402, F401  - routes register themselves on ``bp``
+from surveyapp.office import flags, settings, views, voices  # noqa: E402, F401  - routes register themselves on ``bp``

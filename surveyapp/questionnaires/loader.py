@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from surveyapp.datafiles import DefinitionError, read_toml
 from surveyapp.db import db
+from surveyapp.languages import QUESTIONNAIRE_TRANSLATIONS, read_translation, translation_files
 from surveyapp.questionnaires.definition import Questionnaire, build
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion, VersionRef, is_built
 from surveyapp.responses.models import Response
@@ -27,8 +28,10 @@ class LoadResult:
 
 
 def definition_files(directory: Path) -> list[Path]:
-    """Every ``*.toml`` definition under ``directory``, in a stable order."""
-    return sorted(p for p in directory.rglob("*.toml") if p.is_file())
+    """Every ``*.toml`` definition under ``directory``, in a stable order (texts in more languages, under
+    ``translations/``, are not definitions)."""
+    texts = directory / QUESTIONNAIRE_TRANSLATIONS
+    return sorted(p for p in directory.rglob("*.toml") if p.is_file() and not p.is_relative_to(texts))
 
 
 def read_definition(path: Path, surveys_dir: Path) -> Questionnaire:
@@ -49,7 +52,8 @@ def read_definition(path: Path, surveys_dir: Path) -> Questionnaire:
 def read_all(surveys_dir: Path) -> list[tuple[str, Questionnaire]]:
     """Read every definition in the folder; raise one :class:`DefinitionError` per bad file, first found.
 
-    Two files declaring the same instrument and version are refused.
+    Two files declaring the same instrument and version are refused. The questionnaire texts in more languages
+    (``translations/<instrument>-v<version>.<language>.toml``) are checked against their definitions too.
     """
     read: list[tuple[str, Questionnaire]] = []
     seen: dict[tuple[str, int], str] = {}
@@ -61,6 +65,11 @@ def read_all(surveys_dir: Path) -> list[tuple[str, Questionnaire]]:
             raise DefinitionError(source, [("version", f"{key[0]} v{key[1]} is also defined in {seen[key]}")])
         seen[key] = source
         read.append((source, questionnaire))
+    defined = {(q.instrument, q.version): q for _, q in read}
+    for path in translation_files(surveys_dir):
+        read_translation(
+            path, lambda instrument, version: defined.get((instrument, version)), _relative(path, surveys_dir)
+        )
     return read
 
 

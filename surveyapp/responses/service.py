@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from surveyapp import languages
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
 from surveyapp.integrity.rules import FlagRules, Sample
@@ -106,7 +107,7 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
         raise SubmissionError(
             "questionnaire", f"counter {counter.code} does not use questionnaire {draft.version.label}"
         )
-    if draft.language not in questionnaire.languages:
+    if draft.language not in questionnaire.languages and languages.language(draft.language) is None:
         raise SubmissionError("language", f"the questionnaire is not available in '{draft.language}'")
     if draft.channel not in CHANNELS:
         raise SubmissionError("channel", f"unknown channel '{draft.channel}'")

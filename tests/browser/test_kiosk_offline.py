@@ -201,13 +201,14 @@ def test_a_device_that_submits_partials_sends_the_half_finished_answers(tablet, 
     assert partial and answers["access_signs"] == 4 and answers["overall"] is None
 
 
-def test_read_aloud_plays_the_question(tablet, loaded_app):
+def test_read_aloud_plays_the_question_and_its_answers(tablet, loaded_app):
     context, page, requests = tablet
     connect(page, enrolled(loaded_app, SIPAS), SIPAS)
     context.set_offline(True)  # the clips were cached with the rest
     begin(page)
     button = page.locator("#screen-1 .read-aloud").first
-    assert button.get_attribute("aria-label") == "Nghe đọc câu hỏi"
+    assert button.get_attribute("aria-label") == "Nghe đọc câu hỏi và các câu trả lời"
     button.tap()
     page.wait_for_selector("#screen-1 .read-aloud[data-played='true']", state="attached", timeout=20_000)
-    assert any("/kiosk/audio/sipas/1/vi/access_info" in url for url in requests)
+    assert any("/kiosk/voice/sipas/1/vi/question/access_info" in url for url in requests)
+    assert any("/kiosk/voice/sipas/1/vi/point/satisfaction/5" in url for url in requests)

@@ -98,6 +98,9 @@ ENDPOINTS = [
     ("scoring settings", "GET", "/office/settings", None, {"office"}),
     ("save scoring settings", "POST", "/office/settings", None, {"office"}),
     ("flagged responses", "GET", "/office/flags", None, {"office"}),
+    ("voice prompts", "GET", "/office/voices", None, {"office"}),
+    ("record voice prompts", "GET", "/office/voices/sipas/1/hmn", None, {"office"}),
+    ("publish voice prompts", "POST", "/office/voices/sipas/1/hmn/publish", None, {"office"}),
 ]
 
 

@@ -340,7 +340,14 @@ def office(loaded_app):
 def test_every_form_post_without_a_valid_csrf_token_is_400_and_changes_nothing(loaded_app, office):
     with loaded_app.app_context():
         device_id = db.session.scalar(select(Device.id))
-    values = {"device_id": device_id, "user_id": 1, "response_uuid": office.flagged}
+    values = {
+        "device_id": device_id,
+        "user_id": 1,
+        "response_uuid": office.flagged,
+        "instrument": "sipas",
+        "version": 1,
+        "language": "vi",
+    }
     exempt = {"kiosk.survey", "api.submit_response"}  # checks its own token (above); device tokens
     posts = [rule for rule in loaded_app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint not in exempt]
     assert len(posts) >= 11
@@ -394,7 +401,16 @@ def _no_file_leaked(client, url: str) -> None:
 
 def test_traversal_in_static_and_kiosk_urls_never_leaves_the_app(loaded_client):
     for path in TRAVERSALS:
-        for prefix in ("/static/", "/static/css/", "/kiosk/", "/kiosk/c/", "/kiosk/audio/sipas/1/vi/", "/k/"):
+        for prefix in (
+            "/static/",
+            "/static/css/",
+            "/kiosk/",
+            "/kiosk/c/",
+            "/kiosk/audio/sipas/1/vi/",
+            "/kiosk/voice/sipas/1/vi/",
+            "/kiosk/voice/sipas/1/vi/question/",
+            "/k/",
+        ):
             _no_file_leaked(loaded_client, prefix + path)
     with loaded_client.get("/static/css/app.css") as served:
         assert served.status_code == 200  # the refusals above are not of every static file

@@ -254,7 +254,31 @@ def test_one_tap_rating(loaded_app, loaded_client):
     action, hidden = open_form(loaded_client, "/k/ttpv-quynh-nhai-tong-hop/survey?field=land")
     assert loaded_client.post(action, data={**hidden, "q-rating": "3"}).status_code == 303
     [row] = stored(loaded_app)
-    assert row.decoded == {"rating": 3}
+    assert row.decoded == {"rating": 3, "reason": None}
+
+
+def test_the_one_tap_faces_are_the_welcome_screen_and_need_no_field(loaded_app, loaded_client):
+    page = loaded_client.get("/k/ttpv-quynh-nhai-tong-hop")
+    html = page.get_data(as_text=True)
+    assert 'data-one-tap="true"' in html and html.count('class="choice tone-') == 5
+    action, hidden = form_of(html)
+    answer = {**hidden, "q-rating": "5", "q-reason": "staff"}
+    sent = loaded_client.post(action, data=answer, headers={"Accept": "application/json"})
+    assert sent.status_code == 201 and sent.get_json()["status"] == "stored"  # what kiosk.js reads
+    again = loaded_client.post(action, data=answer, headers={"Accept": "application/json"})
+    assert again.status_code == 201  # a retry of the same answers stores nothing twice
+    [row] = stored(loaded_app)
+    assert row.decoded == {"rating": 5, "reason": "staff"}
+    assert row.field_code is None
+
+
+def test_the_form_names_the_questions_asked_and_refuses_others(loaded_app, loaded_client):
+    action, hidden = open_form(loaded_client, f"/k/{SIPAS_COUNTER}/survey")
+    assert hidden["asked"].split()[:2] == ["access_info", "access_signs"]
+    refused = loaded_client.post(action, data={**hidden, "asked": "access_info nowhere"})
+    assert refused.status_code == 400
+    assert "không thuộc bảng hỏi này" in refused.get_data(as_text=True)
+    assert stored(loaded_app) == []
 
 
 def test_errors_answer_json_to_api_clients(loaded_client):

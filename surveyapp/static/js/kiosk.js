@@ -1,5 +1,6 @@
 // Kiosk behaviour on top of server-rendered pages, shared by the browser kiosk (/k/<counter>) and the offline
-// kiosk app. Without JavaScript every question shows on one page and the form still works; with it:
+// kiosk app; read-aloud is kiosk-voice.js. Without JavaScript every question shows on one page and the form
+// still works; with it:
 //  - one question per screen: a tap on an answer records it and moves on, with Back to return;
 //  - a last screen names the questions left unanswered before Send;
 //  - the browser kiosk sends the answers itself and, when sending fails, keeps them in an outbox on the tablet
@@ -54,7 +55,6 @@
       window.scrollTo(0, 0);
       var heading = screen.querySelector("legend, .legend, h2");
       if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
-      if (window.kioskVoice) { window.kioskVoice.readScreen(screen); }
     }
 
     function listUnanswered() {
@@ -329,33 +329,6 @@
     });
   }
 
-  // ---------------------------------------------------------------- read-aloud (until kiosk-voice.js)
-  var playing = null;
-  function readAloud(button) {
-    if (playing) {
-      var wasThis = playing.button === button;
-      playing.audio.pause();
-      playing.button.dataset.state = "idle";
-      playing = null;
-      if (wasThis) { return; }
-    }
-    button.dataset.state = "loading";
-    fetch(button.dataset.audio).then(function (response) {
-      if (!response.ok) { throw new Error("audio " + response.status); }
-      return response.blob();
-    }).then(function (blob) {
-      var audio = new Audio(URL.createObjectURL(blob));
-      playing = { audio: audio, button: button };
-      audio.addEventListener("playing", function () { button.dataset.state = "playing"; });
-      audio.addEventListener("ended", function () {
-        button.dataset.state = "idle";
-        button.dataset.played = "true";
-        if (playing && playing.button === button) { playing = null; }
-      });
-      return audio.play();
-    }).catch(function () { button.dataset.state = "failed"; });
-  }
-
   // ---------------------------------------------------------------- larger text and high contrast
   // For this citizen only: kept while they move between pages, cleared when the kiosk forgets them.
   function viewOptions() {
@@ -394,10 +367,6 @@
     var fetching = settings && form && form.dataset.send === "fetch";
     if (fetching) { carryAnswers(form); }
     if (form) { stepThrough(form); }
-    document.addEventListener("click", function (event) {
-      var button = event.target.closest(".read-aloud");
-      if (button && !window.kioskVoice) { readAloud(button); }
-    });
     if (settings) {
       if (fetching) { sendByItself(form, document.getElementById("thanks")); }
       stayInPlace(form);
