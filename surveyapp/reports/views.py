@@ -2,10 +2,11 @@
 
 Routes (``?period=2026-Q3`` defaults to the current quarter, ``?lang=en`` to Vietnamese):
 
-``GET /reports/<kind>/<code>.pdf[?instrument=sipas][&field=land]``
+``GET /reports/<kind>/<code>.pdf[?instrument=sipas][&field=land][&respondent=self|organisation]``
     The report of an area, agency or counter (``kind`` = ``area``, ``agency``, ``counter``) for one
     questionnaire (SIPAS by default; the one-tap rating and the case evaluation have a shorter report, each
-    figure in its own unit). Needs the ``download_reports`` action and the unit in the person's scope;
+    figure in its own unit); ``respondent`` keeps those who came for themselves, or on behalf of an
+    organisation or business, and the report's title says so. Needs the ``download_reports`` action and the unit in the person's scope;
     comments only for roles that may read them.
 ``GET /reports/<kind>/<code>/comparison.pdf?level=district``
     The units of ``level`` inside an area or agency compared: intervals, funnel plot, shrunk estimates,
@@ -37,6 +38,7 @@ from surveyapp.i18n import supported_languages
 from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import Period, parse_period
+from surveyapp.questionnaires.definition import RESPONDENT_TYPES
 from surveyapp.reports import batch, exports, wording
 from surveyapp.reports.data import Scores
 from surveyapp.reports.render import Rendered, comparison_report, unit_report
@@ -74,6 +76,14 @@ def language_arg() -> str:
             ),
         )
     return language
+
+
+def respondent_arg() -> str | None:
+    """``?respondent=self|organisation``, or ``None``; 400 with a sentence for anything else."""
+    respondent = request.args.get("respondent") or None
+    if respondent is not None and respondent not in RESPONDENT_TYPES:
+        abort(400, description=_("There is no respondent type '%(code)s'.", code=respondent))
+    return respondent
 
 
 def find_unit(kind: str, code: str, action: Action) -> Area | Agency | Counter:
@@ -126,10 +136,11 @@ def unit_pdf(kind: str, code: str):
     period, language = period_arg(), language_arg()
     instrument = request.args.get("instrument") or "sipas"
     field = request.args.get("field") or None
+    respondent = respondent_arg()
     comments = may(Action.VIEW_COMMENTS, unit)
     try:
         rendered = unit_report(
-            Scores(instrument, field),
+            Scores(instrument, field, respondent=respondent),
             period,
             level_of(unit),
             unit.id,
