@@ -18,11 +18,11 @@ from surveyapp.organisation.lineage import lineage
 from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import parse_period
+from surveyapp.questionnaires.definition import RESPONDENT_TYPES
 from surveyapp.questionnaires.models import Instrument
 from surveyapp.reports.data import Scores, build_unit_report, compare_level, index_estimate, index_trend, labels
 from surveyapp.reports.scope import level_of
 from surveyapp.scores.measures import has_target, headline_index, measure_of
-from surveyapp.questionnaires.definition import RESPONDENT_TYPES
 from surveyapp.scores.service import RESPONDENT_NOTE, ScoringError
 
 UNIT_MODELS = {"area": Area, "agency": Agency, "counter": Counter}
@@ -193,9 +193,7 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
                 ("funnel", lv, language, index, scope_key, tuple(sorted(hrefs.items()))),
                 lambda c=comparison, h=hrefs: dashboard.funnel(c, h, language, names.get(index, index)),
             )
-    group_areas = {
-        a.id: a for a in db.session.scalars(select(Area).where(Area.id.in_(set(tree.area_group.values()))))
-    }
+    group_areas = {a.id: a for a in db.session.scalars(select(Area).where(Area.id.in_(set(tree.area_group.values()))))}
 
     def group_of(unit_ref) -> Area | None:
         """The former district (a grouping) a compared unit lies in, if any."""

@@ -6,8 +6,8 @@ Routes (``?period=2026-Q3`` defaults to the current quarter, ``?lang=en`` to Vie
     The report of an area, agency or counter (``kind`` = ``area``, ``agency``, ``counter``) for one
     questionnaire (SIPAS by default; the one-tap rating and the case evaluation have a shorter report, each
     figure in its own unit); ``respondent`` keeps those who came for themselves, or on behalf of an
-    organisation or business, and the report's title says so. Needs the ``download_reports`` action and the unit in the person's scope;
-    comments only for roles that may read them.
+    organisation or business, and the report's title says so. Needs the ``download_reports`` action and the
+    unit in the person's scope; comments only for roles that may read them.
 ``GET /reports/<kind>/<code>/comparison.pdf?level=district``
     The units of ``level`` inside an area or agency compared: intervals, funnel plot, shrunk estimates,
     Holm/BH-adjusted differences. The province-level report is ``/reports/area/son-la/comparison.pdf``.

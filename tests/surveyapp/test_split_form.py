@@ -175,7 +175,10 @@ def mixed(loaded_app):
             organisation = i % 3 == 0
             asked = short.draw(rng)
             answers = {q.code: (2 if organisation else 4) for q in asked if q.type == "scale"}
-            answers |= {"staff_polite": 2 if organisation else 4, "respondent": "organisation" if organisation else "self"}
+            answers |= {
+                "staff_polite": 2 if organisation else 4,
+                "respondent": "organisation" if organisation else "self",
+            }
             add(COUNTER, 2, answers, WHEN + dt.timedelta(days=1, hours=i))
         db.session.commit()
     return loaded_app
