@@ -262,3 +262,23 @@ def test_counters_may_keep_the_full_form(loaded_app):
         short = db.session.scalar(select(Counter).where(Counter.code == COUNTER))
     assert full.full_form and not short.full_form
     assert [code for code, form in forms.items() if form == "full"] == ["so-noi-vu-1"]
+
+
+def test_the_demo_year_scores_both_forms_together(loaded_app):
+    from surveyapp.demo import generate
+
+    with loaded_app.app_context():
+        generate(8000, seed=9, today=dt.date(2026, 12, 2))
+        db.session.commit()
+        year = compute_scores(parse_period("2026"))
+        quarter = compute_scores(parse_period("2026-Q4"))
+        organisations = compute_scores(parse_period("2026-Q4"), respondent="organisation")
+    assert year.versions == ("sipas v1", "sipas v2") and not year.notes
+    province = year.levels[-1]
+    [root] = year.main[province].domains.tolist()
+    assert all(year.main.get(province, root, name).n > 500 for name in year.names)
+    assert quarter.versions == ("sipas v2",)
+    criteria = [quarter.main.get(province, root, q.code).n for q in quarter.questionnaire.criteria]
+    assert max(criteria) < quarter.responses / 2.5  # a third of the citizens or fewer answer each criterion
+    share = organisations.responses / quarter.responses
+    assert 0.10 < share < 0.20
