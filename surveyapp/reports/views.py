@@ -13,7 +13,7 @@ Routes (``?period=2026-Q3`` defaults to the current quarter, ``?lang=en`` to Vie
     Holm/BH-adjusted differences. The province-level report is ``/reports/area/son-la/comparison.pdf``.
 ``GET /reports/province/comparison.pdf``
     The same for the root of the organisation (the province), for links that do not know its code.
-``GET /reports/exports/scores.<csv|xlsx>?level=agency[&instrument=sipas][&field=land]``
+``GET /reports/exports/scores.<csv|xlsx>?level=agency[&instrument=sipas][&field=land][&respondent=self]``
     Every index of every unit of ``level`` inside the person's scope (``export_data``).
 ``GET /reports/exports/responses.<csv|xlsx>[?instrument=sipas]``
     The anonymised responses given inside the person's scope (``export_data``).
@@ -86,6 +86,13 @@ def respondent_arg() -> str | None:
     return respondent
 
 
+def respondent_label(respondent: str | None) -> str:
+    """Who a filtered score is about, in the reader's language."""
+    if respondent == "organisation":
+        return _("on behalf of an organisation or business")
+    return _("for themselves") if respondent == "self" else _("everyone")
+
+
 def find_unit(kind: str, code: str, action: Action) -> Area | Agency | Counter:
     """The unit, when it exists and the person may take ``action`` on it; else 404 (or 403 for the action)."""
     model = UNIT_MODELS.get(kind)
@@ -119,11 +126,13 @@ def deliver(
     return response
 
 
-def scores_for(period: Period, instrument: str = "sipas", field: str | None = None) -> ScoreReport:
+def scores_for(
+    period: Period, instrument: str = "sipas", field: str | None = None, respondent: str | None = None
+) -> ScoreReport:
     """The period's scores (from the process-wide cache while its data is unchanged); 422 with the reason when
     they cannot be computed."""
     try:
-        return cached_scores(period, instrument, field)
+        return cached_scores(period, instrument, field, respondent)
     except ScoringError as exc:
         abort(422, description=str(exc))
 
@@ -249,7 +258,8 @@ def export_scores(fmt: str):
     period = period_arg()
     instrument = request.args.get("instrument") or "sipas"
     field = request.args.get("field") or None
-    report = scores_for(period, instrument, field)
+    respondent = respondent_arg()
+    report = scores_for(period, instrument, field, respondent)
     level = request.args.get("level") or "agency"
     if not report.has(level):
         choices = ", ".join((*report.levels, *report.groupings))
@@ -270,6 +280,7 @@ def export_scores(fmt: str):
         period=period.code,
         instrument=instrument,
         field=field,
+        **({"respondent": respondent} if respondent else {}),
     )
     db.session.commit()
     return download(body, fmt, name)
@@ -286,6 +297,11 @@ def _score_about(report: ScoreReport, level: str) -> list[tuple[str, object]]:
         (_("Responses counted"), report.responses),
         (_("Flagged responses left out"), report.left_out if settings.exclude_flagged else 0),
         (_("Field of procedure"), report.field_filter or _("all")),
+        *(
+            ((_("Who the respondent came for"), respondent_label(report.respondent_filter)),)
+            if report.respondent_filter
+            else ()
+        ),
         (_("Scoring settings"), settings.describe()),
         (_("Respondent weights"), report.weighting_note),
         (_("Shares"), _("estimate, se, lower and upper are shares between 0 and 1, shown as percentages")),

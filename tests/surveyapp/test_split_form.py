@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import random
 import tomllib
 import uuid
 from collections import Counter as Tally
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from surveyapp.config import PROJECT_ROOT
@@ -253,6 +255,13 @@ def test_the_api_dashboard_and_pdf_filter_by_respondent(mixed, backend, tmp_path
         assert "Người đánh giá làm thủ tục cho ai thay mặt tổ chức, doanh nghiệp" in text
         assert "Phiếu rút gọn" in text and "Tỷ lệ người được hỏi mỗi tiêu chí" in text  # the methods appendix
     assert client.get(f"/reports/counter/{COUNTER}.pdf?period={PERIOD.code}&respondent=x").status_code == 400
+
+    with client.get(f"/reports/exports/scores.xlsx?{query}&level=counter") as exported:
+        assert exported.status_code == 200
+        book = load_workbook(io.BytesIO(exported.data))
+    about = dict(book["Thông tin về tệp"].iter_rows(values_only=True))
+    assert about["Người đánh giá làm thủ tục cho ai"] == "thay mặt tổ chức, doanh nghiệp"
+    assert client.get(f"/reports/exports/scores.csv?period={PERIOD.code}&respondent=x").status_code == 400
 
 
 def test_counters_may_keep_the_full_form(loaded_app):
