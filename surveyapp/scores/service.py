@@ -235,15 +235,18 @@ RESPONDENT_NOTE = (
 
 
 def _respondent_rows(questionnaire: Questionnaire, arrays: ResponseArrays, respondent: str) -> np.ndarray:
-    """The rows whose answer to the question with role ``respondent`` is the option ``respondent``."""
+    """The rows whose answer to the question with role ``respondent`` is the option ``respondent``: none when the
+    period's versions did not ask it. An instrument none of whose versions asks it cannot be filtered."""
     if respondent not in RESPONDENT_TYPES:
         raise ScoringError(f"The respondent type must be one of {', '.join(RESPONDENT_TYPES)}, not '{respondent}'.")
     slot = next((s for s in questionnaire.slots if s.question.role == "respondent"), None)
     if slot is None:
-        raise ScoringError(
-            f"Questionnaire {questionnaire.instrument} v{questionnaire.version} does not ask who the respondent "
-            "came for."
+        versions = db.session.scalars(
+            select(QuestionnaireVersion).join(Instrument).where(Instrument.code == questionnaire.instrument)
         )
+        if not any(v.definition.by_role("respondent") for v in versions):
+            raise ScoringError(f"Questionnaire {questionnaire.instrument} does not ask who the respondent came for.")
+        return np.zeros(arrays.n, dtype=bool)  # a period of versions that did not ask it: nobody is in either group
     position = 1 + [o.code for o in slot.question.options].index(respondent)
     return arrays.answers[:, slot.offset] == position
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import json
 import random
 import tomllib
 import uuid
@@ -291,3 +292,26 @@ def test_the_demo_year_scores_both_forms_together(loaded_app):
     assert max(criteria) < quarter.responses / 2.5  # a third of the citizens or fewer answer each criterion
     share = organisations.responses / quarter.responses
     assert 0.10 < share < 0.20
+    with loaded_app.app_context():
+        before = compute_scores(parse_period("2026-Q2"), respondent="self")  # version 1 only: nobody said
+    assert before.versions == ("sipas v1",) and before.responses == 0 and before.main is None
+
+    create_accounts(loaded_app, "office")
+    client = loaded_app.test_client()
+    sign_in(client, ACCOUNTS["office"].email, ACCOUNTS["office"].password)
+    query = "period=2026-Q4&respondent=organisation"
+    page = client.get(f"/agency/area/son-la?{query}")  # its trend reaches back into version 1's quarters
+    assert page.status_code == 200 and "thay mặt tổ chức, doanh nghiệp" in page.get_data(as_text=True)
+    pdf = client.get(f"/reports/area/son-la.pdf?{query}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+
+
+def test_the_scores_command_filters_by_respondent(mixed):
+    runner = mixed.test_cli_runner()
+    args = ["scores", "--period", PERIOD.code, "--level", "counter", "--format", "json", "--weighting", "none"]
+    result = runner.invoke(args=[*args, "--respondent", "organisation"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["respondent"] == "organisation" and [u["respondents"] for u in data["units"]] == [8]
+    wrong = runner.invoke(args=[*args, "--respondent", "company"])
+    assert wrong.exit_code == 2 and "'company' is not one of 'self', 'organisation'" in wrong.output
