@@ -103,7 +103,13 @@ def test_the_recent_quarter_uses_the_short_form(loaded_app):
         db.session.commit()
         short = version_of("sipas", 2).definition
         rows = db.session.execute(
-            select(Response.questionnaire_version_id, Response.submitted_at, Response.answers, Counter.form)
+            select(
+                Response.questionnaire_version_id,
+                Response.started_at,
+                Response.submitted_at,
+                Response.answers,
+                Counter.form,
+            )
             .join(Counter, Counter.id == Response.counter_id)
             .where(Counter.instrument_code == "sipas")
         ).all()
@@ -128,3 +134,8 @@ def test_the_recent_quarter_uses_the_short_form(loaded_app):
     assert 0.10 < organisation < 0.20
     improve = next(s for s in short.slots if s.question.role == "improve")
     assert not matrix[~full, improve.offset].any() and matrix[full, improve.offset].any()
+    seconds = np.array([(r.submitted_at - r.started_at).total_seconds() for r in recent])
+    earlier = np.array(
+        [(r.submitted_at - r.started_at).total_seconds() for r in rows if r.questionnaire_version_id == first]
+    )
+    assert np.median(seconds[~full]) < 60 < np.median(earlier)  # the short form takes under a minute
