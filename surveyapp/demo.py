@@ -3,11 +3,17 @@
 Most agencies sit near 85–95% satisfied, a few clearly below the 90% target, some small agencies have only a
 handful of responses, and a share of items is skipped (more often the feedback-handling ones, which many
 citizens never used). Everything derives from one seed, so a demo database is reproducible.
+
+From :data:`SHORT_FORM_FROM` the kiosks ask the short form of the newest questionnaire version that has one (a
+rotation): each citizen answers the criteria drawn for them, the others are stored as not answered, and about
+:data:`ORGANISATION_SHARE` of them say they came on behalf of an organisation or business. Counters set to the
+full form answer every question of that version.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +31,17 @@ from surveyapp.periods import LOCAL_ZONE
 from surveyapp.questionnaires.codec import AnswerValue, encode
 from surveyapp.questionnaires.definition import Question, Questionnaire
 from surveyapp.questionnaires.loader import current_version
+from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import Response
 from surveyapp.responses.service import Draft, content_digest, prepare
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BATCH = 5000
+#: The day the demo's kiosks move from the full questionnaire to the short form (the newest version with a
+#: rotation, when one is loaded); before it they use the newest version without one.
+SHORT_FORM_FROM = dt.date(2026, 10, 1)
+#: Share of respondents who say they came on behalf of an organisation or business.
+ORGANISATION_SHARE = 0.15
 
 COMMENTS_VI = (
     "Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",
@@ -73,6 +85,8 @@ def generate(count: int, seed: int, days: int | None = None, today: dt.date | No
     missing = sorted(code for code, version in versions.items() if version is None)
     if missing:
         raise ValueError(f"questionnaire(s) {', '.join(missing)} not loaded: load the surveys first")
+    full_versions = {code: _newest_full_version(code) for code in versions}
+    split = random.Random(seed)  # noqa: S311 - the short form's draws, apart from the answers' stream
     fields = db.session.scalars(select(Field).order_by(Field.id)).all()
     agencies = sorted({c.agency for c in counters}, key=lambda a: a.code)
     levels = _agency_levels(rng, agencies)
@@ -91,24 +105,41 @@ def generate(count: int, seed: int, days: int | None = None, today: dt.date | No
         shares = np.array([weights[c.id] for c in serving])
         in_use |= {c.id for c in serving}
         for counter, n in zip(serving, rng.multinomial(int(era_count), shares / shares.sum()), strict=True):
-            version = versions[counter.instrument_code]
+            forms = _Forms(versions[counter.instrument_code], full_versions[counter.instrument_code], split)
             for _ in range(int(n)):
                 rows.append(
-                    _response(
-                        rng,
-                        counter,
-                        version.id,
-                        version.definition,
-                        levels[counter.agency_id],
-                        fields,
-                        start,
-                        (end - start).days,
-                    )
+                    _response(rng, counter, forms, levels[counter.agency_id], fields, start, (end - start).days)
                 )
                 if len(rows) >= BATCH:
                     inserted += _flush(rows)
     inserted += _flush(rows)
     return DemoSummary(inserted, len(in_use), first_day, today - dt.timedelta(days=1))
+
+
+def _newest_full_version(instrument: str) -> QuestionnaireVersion | None:
+    """The newest stored version of ``instrument`` without a short form, if any."""
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .join(Instrument)
+        .where(Instrument.code == instrument)
+        .order_by(QuestionnaireVersion.version.desc())
+    )
+    return next((v for v in versions if not v.definition.has_rotation), None)
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """The versions a counter's kiosk uses: ``current`` (the newest) and ``full``, the newest without a short
+    form, used before :data:`SHORT_FORM_FROM`; ``split`` draws the short form's criteria."""
+
+    current: QuestionnaireVersion
+    full: QuestionnaireVersion | None
+    split: random.Random
+
+    def on(self, day: dt.date) -> QuestionnaireVersion:
+        if self.current.definition.has_rotation and self.full is not None and day < SHORT_FORM_FROM:
+            return self.full
+        return self.current
 
 
 def _era_starts(counters: list[Counter], first_day: dt.date, today: dt.date) -> list[dt.date]:
@@ -177,20 +208,28 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def _response(
-    rng,
-    counter: Counter,
-    version_id: int,
-    questionnaire: Questionnaire,
-    level: float,
-    fields,
-    first_day: dt.date,
-    days: int,
-) -> dict:
+def _response(rng, counter: Counter, forms: _Forms, level: float, fields, first_day: dt.date, days: int) -> dict:
     submitted = _moment(rng, counter, first_day, days)
-    duration = dt.timedelta(seconds=int(rng.integers(35, 300)))
+    version = forms.on(submitted.astimezone(LOCAL_ZONE).date())
+    questionnaire = version.definition
+    seconds = int(rng.integers(35, 300))
     language = "en" if rng.random() < 0.06 and "en" in questionnaire.languages else "vi"
-    answers = dict(_answers(rng, questionnaire, level))
+    if forms.full is not None and version.id != forms.full.id:
+        # The answers this citizen would give to the full form (the same draws as before the short form),
+        # of which the short form records those it asks: missing completely at random, by design.
+        answers = dict(_answers(rng, forms.full.definition, level))
+        asked = questionnaire.questions if counter.full_form else questionnaire.draw(forms.split)
+        answers = {q.code: answers.get(q.code) for q in asked if q.type != "text" and q.code in answers}
+        if any(q.role == "respondent" for q in asked):
+            respondent = next(q for q in asked if q.role == "respondent")
+            answers[respondent.code] = _respondent(forms.split)
+        seconds = max(15, round(seconds * len(asked) / len(forms.full.definition.questions)))
+    else:
+        answers = dict(_answers(rng, questionnaire, level))
+        if questionnaire.has_rotation and not counter.full_form:
+            asked = {q.code for q in questionnaire.draw(forms.split)}
+            answers = {code: value for code, value in answers.items() if code in asked}
+    duration = dt.timedelta(seconds=seconds)
     comment = None
     if questionnaire.comment_question is not None and rng.random() < 0.06:
         pool = COMMENTS_EN if language == "en" else COMMENTS_VI
@@ -198,7 +237,7 @@ def _response(
     field_id = counter.field_id or fields[int(rng.integers(0, len(fields)))].id
     row = {
         "uuid": uuid.UUID(bytes=rng.bytes(16), version=4),
-        "questionnaire_version_id": version_id,
+        "questionnaire_version_id": version.id,
         "counter_id": counter.id,
         "agency_id": counter.agency_id,
         "area_id": counter.agency.area_id,
@@ -235,6 +274,14 @@ def _answers(rng, questionnaire: Questionnaire, level: float) -> Iterator[tuple[
         yield question.code, _answer(rng, question, logit)
 
 
+def _respondent(split: random.Random) -> str | None:
+    """Who a citizen came for: themselves, or about :data:`ORGANISATION_SHARE` for an organisation; a few skip."""
+    draw = split.random()
+    if draw < 0.03:
+        return None
+    return "organisation" if draw < 0.03 + ORGANISATION_SHARE else "self"
+
+
 def _answer(rng, question: Question, logit: float) -> AnswerValue:
     p = 1 / (1 + np.exp(-(logit + rng.normal(0, 0.35))))
     if question.type == "scale" and question.role == "case_indicator":
@@ -254,6 +301,8 @@ def _answer(rng, question: Question, logit: float) -> AnswerValue:
         counted = [o.code for o in options if o.counted]
         others = [o.code for o in options if not o.counted]
         return counted[0] if rng.random() < rate else others[0]
+    if question.role == "respondent":
+        return "organisation" if rng.random() < ORGANISATION_SHARE else "self"
     if question.type == "single":
         return options[int(rng.integers(0, len(options)))].code
     limit = question.max_choices or len(options)
@@ -287,6 +336,7 @@ def generate_gaming(seed: int, rules: FlagRules, weeks: int = 8, today: dt.date 
     if version is None:
         raise ValueError(f"questionnaire {counter.instrument_code} not loaded: load the surveys first")
     questionnaire = version.definition
+    split = random.Random(seed + 1)  # noqa: S311 - reproducible demo draws
     device = enrol(counter, "Máy tính bảng quầy Đất đai (demo)", None).device
     very_satisfied = {q.code: _top(q) for q in questionnaire.questions if q.type != "text" and q.role != "profile"}
     moments: list[tuple[dt.datetime, dict, int]] = []
@@ -299,7 +349,11 @@ def generate_gaming(seed: int, rules: FlagRules, weeks: int = 8, today: dt.date 
                     dt.time(int(rng.choice([7, 8, 9, 10, 14, 15, 16])), int(rng.integers(0, 60))),
                     LOCAL_ZONE,
                 )
-                moments.append((at, dict(_answers(rng, questionnaire, 0.75)), int(rng.integers(60, 240))))
+                answers = dict(_answers(rng, questionnaire, 0.75))
+                if questionnaire.has_rotation and not counter.full_form:
+                    asked = {q.code for q in questionnaire.draw(split)}
+                    answers = {code: value for code, value in answers.items() if code in asked}
+                moments.append((at, answers, int(rng.integers(60, 240))))
         burst_at = dt.datetime.combine(monday + dt.timedelta(days=int(rng.integers(0, 5))), dt.time(17, 40), LOCAL_ZONE)
         for i in range(20):  # after closing, one press every 10-20 seconds, each "completed" in seconds
             at = burst_at + dt.timedelta(seconds=int(i * rng.integers(10, 20)))

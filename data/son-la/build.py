@@ -145,6 +145,10 @@ DEPARTMENTS = (
     ),
 )
 
+#: Counters whose kiosk asks the full questionnaire even when its version has a short form: the Department of
+#: Home Affairs' own counter keeps the national form whole (what should improve, the respondent profile).
+FULL_FORM_COUNTERS = frozenset({"so-noi-vu-1"})
+
 #: Department counters at the provincial centre: code, agency, number, field, instrument, established,
 #: retired into (the counter that took over its desk).
 DEPARTMENT_COUNTERS = (
@@ -477,6 +481,7 @@ def build_organisation(communes: list[Commune]) -> str:
             name_en=f"Counter {number} – provincial centre",
             field=field_code,
             instrument=None if instrument == "sipas" else instrument,
+            form="full" if code in FULL_FORM_COUNTERS else None,
             hours="centre",
             established_on=established,
             retired_on=REFORM_DAY if successor else None,

@@ -18,11 +18,12 @@ from surveyapp.organisation.lineage import lineage
 from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import parse_period
+from surveyapp.questionnaires.definition import RESPONDENT_TYPES
 from surveyapp.questionnaires.models import Instrument
 from surveyapp.reports.data import Scores, build_unit_report, compare_level, index_estimate, index_trend, labels
 from surveyapp.reports.scope import level_of
 from surveyapp.scores.measures import has_target, headline_index, measure_of
-from surveyapp.scores.service import ScoringError
+from surveyapp.scores.service import RESPONDENT_NOTE, ScoringError
 
 UNIT_MODELS = {"area": Area, "agency": Agency, "counter": Counter}
 #: Pairwise differences are listed for up to this many units (districts: 66 pairs); beyond, the funnel plot
@@ -41,6 +42,9 @@ def _choices() -> dict:
     field_code = request.args.get("field") or None
     if field_code and db.session.scalar(select(Field.id).where(Field.code == field_code)) is None:
         abort(400, description=_("There is no field of procedure '%(code)s'.", code=field_code))
+    respondent = request.args.get("respondent") or None
+    if respondent is not None and respondent not in RESPONDENT_TYPES:
+        abort(400, description=_("There is no respondent type '%(code)s'.", code=respondent))
     instrument = request.args.get("instrument") or "sipas"
     instruments = list(db.session.scalars(select(Instrument.code).order_by(Instrument.code)))
     if instrument not in instruments:
@@ -48,6 +52,7 @@ def _choices() -> dict:
     return {
         "period": period,
         "field": field_code,
+        "respondent": respondent,
         "instrument": instrument,
         "instruments": instruments,
         "language": g.language,
@@ -56,7 +61,12 @@ def _choices() -> dict:
 
 def _args(choices: dict, **changes) -> dict:
     """Query arguments that keep the page's choices in links."""
-    args = {"period": choices["period"].code, "field": choices["field"], "instrument": choices["instrument"]}
+    args = {
+        "period": choices["period"].code,
+        "field": choices["field"],
+        "respondent": choices["respondent"],
+        "instrument": choices["instrument"],
+    }
     if choices["language"] != "vi":
         args["lang"] = choices["language"]
     args.update(changes)
@@ -118,7 +128,7 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
     history = lineage(found) if index is None else None  # on the unit's page, not an index's
     language, period = choices["language"], choices["period"]
     adjust = "bh" if request.args.get("adjust") == "bh" else "holm"
-    scores = Scores(choices["instrument"], choices["field"])
+    scores = Scores(choices["instrument"], choices["field"], respondent=choices["respondent"])
     try:
         report = scores(period)
     except ScoringError as exc:
@@ -209,10 +219,13 @@ def _page(kind: str, found, choices: dict, index: str | None = None) -> dict:
                 ("period", period.code),
                 ("instrument", choices["instrument"]),
                 ("field", choices["field"]),
+                ("respondent", choices["respondent"]),
             )
             if v
         },
         "report": report,
+        #: The English note a respondent filter adds to the report's notes; the page says it in its own words.
+        "respondent_note": RESPONDENT_NOTE,
         "unit_report": unit_report,
         "view": view,
         "names": names,

@@ -7,10 +7,12 @@ exist). Errors are JSON ``{"error": ..., "message": ..., "where": ...}`` with a 
 ``GET /api/v1/scores``
     Query: ``period`` (``2026``, ``2026-Q3``, ``2026-07``; default the current quarter), ``level`` (``counter``,
     ``agency`` (default), or an area level such as ``district``), ``instrument`` (default ``sipas``), ``field``
-    (a field-of-procedure code; optional).
+    (a field-of-procedure code; optional), ``respondent`` (``self`` or ``organisation``: only those who came
+    for themselves, or on behalf of an organisation or business; responses that did not answer the question,
+    or to a version that did not ask it, are in neither group; optional).
 
     200: ``{"period", "instrument", "versions", "settings", "weighting", "responses", "left_out_flagged",
-    "field", "computed_at", "notes", "level", "scope", "units": [Unit]}`` where ``Unit`` is ``{"code",
+    "field", "respondent", "computed_at", "notes", "level", "scope", "units": [Unit]}`` where ``Unit`` is ``{"code",
     "name", "name_en", "respondents", "indices": {name: Estimate}}`` and ``Estimate`` is ``{"estimate", "se",
     "lower", "upper", "n", "n_eff", "deff", "df", "p_value", "decision", "reliability", "reason", "se_raw",
     "n_eff_raw", "deff_raw"}`` (shares in [0, 1], except a case evaluation's ``points``: mean points of a case
@@ -19,10 +21,11 @@ exist). Errors are JSON ``{"error": ..., "message": ..., "where": ...}`` with a 
     reliability rules: no verdict), ``no_estimate`` or ``""`` for indices without a target; ``reliability``
     names the rule an index fails; the ``*_raw`` figures are R's linearisation quantities without the
     design-effect floor).
-    400 bad period or level · 401 not signed in · 403 no ``view_scores`` · 422 scores cannot be computed.
+    400 bad period, level or respondent · 401 not signed in · 403 no ``view_scores`` · 422 scores cannot be computed.
 
 ``GET /api/v1/scores/{kind}/{code}``
-    ``kind`` is ``area``, ``agency`` or ``counter``. Query: ``period``, ``instrument``, ``field`` as above.
+    ``kind`` is ``area``, ``agency`` or ``counter``. Query: ``period``, ``instrument``, ``field``, ``respondent``
+    as above.
 
     200: the header fields as above, ``"responses_by_status"`` (the unit's responses in the period: ``ok``,
     ``flagged``, ``excluded``, and ``partial`` among them), ``"unit": Unit`` with ``"level"`` and
@@ -50,6 +53,7 @@ from surveyapp.auth.roles import Action
 from surveyapp.db import db
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import Period, parse_period
+from surveyapp.questionnaires.definition import RESPONDENT_TYPES
 from surveyapp.reports.scope import UNIT_MODELS, inside, level_of, scope_of
 from surveyapp.responses.models import Response
 from surveyapp.scores.cache import cached_scores
@@ -91,8 +95,13 @@ def _period() -> Period:
 
 def _report(period: Period) -> ScoreReport:
     instrument = request.args.get("instrument") or "sipas"
+    respondent = request.args.get("respondent") or None
+    if respondent is not None and respondent not in RESPONDENT_TYPES:
+        raise ApiError(
+            400, "invalid", f"The respondent type must be one of {', '.join(RESPONDENT_TYPES)}.", "respondent"
+        )
     try:
-        return cached_scores(period, instrument, request.args.get("field") or None)
+        return cached_scores(period, instrument, request.args.get("field") or None, respondent)
     except ScoringError as exc:
         raise ApiError(422, "not_scored", str(exc)) from None
 

@@ -71,6 +71,7 @@ def load_organisation(path: Path) -> OrganisationSummary:
             "agency_id": agencies[row["agency"]].id,
             "field_id": fields[row["field"]].id if row.get("field") else None,
             "instrument_code": row.get("instrument", "sipas"),
+            "form": row.get("form"),
             "opening_hours": _hours(row.get("hours"), templates),
         },
     )

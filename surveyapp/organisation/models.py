@@ -110,6 +110,7 @@ class Counter(RetirableMixin, db.Model):
     """A service counter (quầy) of an agency, where a kiosk tablet stands."""
 
     __tablename__ = "counter"
+    __table_args__ = (CheckConstraint("form IS NULL OR form IN ('short', 'full')", name="form_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The code in the kiosk's address, ``/k/<code>``.
@@ -123,11 +124,19 @@ class Counter(RetirableMixin, db.Model):
     instrument_code: Mapped[str] = mapped_column(String(64), default="sipas")
     #: Weekly opening hours in local time: ``{"mon": [["07:00", "11:30"], ["13:30", "17:00"]], ...}``.
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: ``full``: the kiosk asks every question even when the questionnaire has a short form (a rotation);
+    #: ``None`` or ``short``: the short form when there is one.
+    form: Mapped[str | None] = mapped_column(String(16))
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))
 
     agency: Mapped[Agency] = relationship(back_populates="counters")
     field: Mapped[Field | None] = relationship()
     successor: Mapped[Counter | None] = relationship(remote_side=[id])
+
+    @property
+    def full_form(self) -> bool:
+        """Whether the kiosk asks every question here rather than the questionnaire's short form."""
+        return self.form == "full"
 
     def __repr__(self) -> str:
         return f"<Counter {self.code}>"

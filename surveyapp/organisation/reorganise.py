@@ -743,6 +743,7 @@ def _new_unit(kind: str, unit: UnitState, ids: dict[str, dict[str, int]]):
         agency_id=ids["agency"][unit.owner],
         field_id=field_id,
         instrument_code=row.get("instrument", "sipas"),
+        form=row.get("form"),
         opening_hours={day: [span.split("-") for span in hours[day]] for day in DAYS if day in hours},
     )
 

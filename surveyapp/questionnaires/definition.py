@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -137,6 +138,24 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Rotation:
+    """A split (planned-missing) questionnaire design: what each citizen is asked.
+
+    Every citizen is asked the questions in ``always`` and, from each element, ``per_element`` of its criteria
+    drawn uniformly at random without replacement, independently of everything else; the other criteria and
+    questions are not asked (stored as missing). A criterion of an element with :math:`k_e` criteria is thus
+    asked with probability :math:`\\pi_k = \\min(1, m / k_e)` (``m = per_element``), the same for every
+    citizen, so its missing answers are missing completely at random by design and each criterion's share of
+    satisfied answers among those asked estimates the same quantity as from the full form (Raghunathan and
+    Grizzle 1995, "A split questionnaire survey design", JASA 90:54–63; Graham, Taylor, Olchowski and Cumsille
+    2006, "Planned missing data designs in psychological research", Psychological Methods 11:323–343).
+    """
+
+    per_element: int
+    always: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """One immutable version of an instrument."""
 
@@ -153,6 +172,43 @@ class Questionnaire:
     grades: tuple[Grade, ...]
     #: The normalised mapping the version was built from, as stored in the database.
     document: Mapping[str, Any] = field(repr=False, compare=False)
+    #: The split design of the short form, or ``None`` when every citizen gets every question.
+    rotation: Rotation | None = None
+
+    @property
+    def has_rotation(self) -> bool:
+        """Whether citizens get a short form: the ``always`` questions and a random subset of the criteria."""
+        return self.rotation is not None
+
+    def draw(self, rng: random.Random) -> tuple[Question, ...]:
+        """The questions to ask one citizen, in display order (file order).
+
+        Without a rotation: every question (the full form). With one: the ``always`` questions and, per
+        element, ``per_element`` of its criteria drawn uniformly without replacement with ``rng`` (see
+        :class:`Rotation` for why the estimates stay unbiased).
+        """
+        if self.rotation is None:
+            return self.questions
+        chosen = set(self.rotation.always)
+        for element in self.elements:
+            members = [q.code for q in self.questions if q.element == element.code]
+            chosen.update(rng.sample(members, min(self.rotation.per_element, len(members))))
+        return tuple(q for q in self.questions if q.code in chosen)
+
+    def inclusion_probability(self, code: str) -> float:
+        """The probability that one citizen is asked question ``code`` on the short form.
+
+        :math:`\\pi = 1` without a rotation and for the ``always`` questions; :math:`\\min(1, m / k_e)` for a
+        criterion of an element with :math:`k_e` criteria when ``m`` are drawn per element; 0 for a question
+        only the full form asks (the profile).
+        """
+        question = self.question(code)
+        if self.rotation is None or code in self.rotation.always:
+            return 1.0
+        if question.element is None:
+            return 0.0
+        size = sum(1 for q in self.questions if q.element == question.element)
+        return min(1.0, self.rotation.per_element / size)
 
     @property
     def reference_language(self) -> str:
@@ -213,6 +269,9 @@ class Questionnaire:
         """Bytes per response in the encoded answers."""
         return sum(slot.width for slot in self.slots)
 
+
+#: The options of the question with role ``respondent``: who the citizen came for. Scores can be filtered by them.
+RESPONDENT_TYPES = ("self", "organisation")
 
 #: Keys each question type uses.
 _COMMON_KEYS = {"code", "type", "text", "help", "section", "role", "skippable", "audio"}
@@ -297,6 +356,7 @@ class _Builder:
         )
         if [g.min_points for g in grades] != sorted((g.min_points for g in grades), reverse=True):
             self.fail("grades", "grade bands must be listed from the highest min_points to the lowest")
+        rotation = self.rotation(questions)
         if self.problems:
             raise DefinitionError(self.source, self.problems)
         return Questionnaire(
@@ -312,7 +372,25 @@ class _Builder:
             questions=questions,
             grades=grades,
             document=doc,
+            rotation=rotation,
         )
+
+    def rotation(self, questions: tuple[Question, ...]) -> Rotation | None:
+        spec = self.doc.get("rotation")
+        if spec is None:
+            return None
+        if self.doc["kind"] != "sipas":
+            self.fail("rotation", "a rotation draws criteria: only a 'sipas' questionnaire has them")
+        by_code = {q.code: q for q in questions}
+        for j, code in enumerate(spec["always"]):
+            question = by_code.get(code)
+            if question is None:
+                self.fail(f"rotation.always[{j}]", f"'{code}' is not one of the questions")
+            elif question.is_criterion:
+                self.fail(f"rotation.always[{j}]", f"'{code}' is a criterion: criteria are drawn per element")
+        if len(set(spec["always"])) != len(spec["always"]):
+            self.fail("rotation.always", "a question is listed twice")
+        return Rotation(spec.get("per_element", 1), frozenset(spec["always"]))
 
     def scale(self, code: str, spec: Mapping[str, Any]) -> Scale:
         points = tuple(
@@ -390,6 +468,16 @@ class _Builder:
                 self.fail("questions", "a 'case' questionnaire needs questions with role 'case_indicator'")
             if not self.doc.get("grades"):
                 self.fail("grades", "a 'case' questionnaire needs grade bands")
+        respondents = [i for i, q in enumerate(questions) if q.role == "respondent"]
+        if len(respondents) > 1:
+            self.fail("questions", "at most one question may have role 'respondent'")
+        for i in respondents:
+            codes = {o.code for o in questions[i].options}
+            if questions[i].type != "single" or not set(RESPONDENT_TYPES) <= codes:
+                self.fail(
+                    f"questions[{i}]",
+                    f"a 'respondent' question must be single choice with the options {', '.join(RESPONDENT_TYPES)}",
+                )
         for i, q in enumerate(questions):
             integrity = q.role in ("harassment", "informal_payment")
             if integrity and (q.type != "single" or not any(o.counted for o in q.options)):

@@ -99,7 +99,7 @@ def previous_periods(period: Period, count: int) -> list[Period]:
 
 
 class Scores:
-    """Score reports computed once per (period, instrument, field) for the life of this object.
+    """Score reports computed once per (period, instrument, field, respondent type) for the life of this object.
 
     ``compute`` computes a whole period's report: by default from the process-wide cache
     (:func:`surveyapp.scores.cache.cached_scores`), which recomputes a period only when its data changed.
@@ -109,10 +109,12 @@ class Scores:
         self,
         instrument: str = "sipas",
         field_code: str | None = None,
-        compute: Callable[[Period, str, str | None], ScoreReport] | None = None,
+        compute: Callable[[Period, str, str | None, str | None], ScoreReport] | None = None,
+        respondent: str | None = None,
     ):
         self.instrument = instrument
         self.field_code = field_code
+        self.respondent = respondent
         self._compute = compute or cached_scores
         self._reports: dict[str, ScoreReport] = {}
         self._parts: dict[tuple[str, frozenset[int]], ScoreReport] = {}
@@ -128,7 +130,7 @@ class Scores:
 
     def __call__(self, period: Period) -> ScoreReport:
         if period.code not in self._reports:
-            self._reports[period.code] = self._compute(period, self.instrument, self.field_code)
+            self._reports[period.code] = self._compute(period, self.instrument, self.field_code, self.respondent)
         return self._reports[period.code]
 
     def within(self, period: Period, agencies: frozenset[int]) -> ScoreReport:
@@ -141,7 +143,9 @@ class Scores:
         if key not in self._parts:
             if settings_for(period.code).weighting == "rake":
                 return self(period)
-            self._parts[key] = compute_scores(period, self.instrument, field_code=self.field_code, agencies=agencies)
+            self._parts[key] = compute_scores(
+                period, self.instrument, field_code=self.field_code, agencies=agencies, respondent=self.respondent
+            )
         return self._parts[key]
 
 

@@ -34,7 +34,7 @@ from surveyapp.reports import wording
 from surveyapp.reports.data import ImproveCount, LevelComparison, UnitReport, UnitView, labels, unit_view
 from surveyapp.scores.measures import has_target, headline_index, measure_of
 from surveyapp.scores.reconstruct import is_reconstructed
-from surveyapp.scores.service import ScoreReport, Unit
+from surveyapp.scores.service import RESPONDENT_NOTE, ScoreReport, Unit
 
 #: Chart width in viewBox units: printed 176 mm wide, the charts' text is 8–8.5 pt.
 CHART_WIDTH = 860.0
@@ -127,6 +127,9 @@ class Methods:
     #: The least respondents of a post-stratum, and the cells merged to reach it: (agency, fields, respondents).
     min_cell_size: int = 20
     merged_cells: tuple[tuple[str, str, int], ...] = ()
+    #: The short form's split design, when the questionnaire has one: per element its title, number of
+    #: criteria and the share of citizens asked each of them (``25%``).
+    rotation: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ class Facts:
     left_out: int
     field: str | None
     notes: tuple[str, ...]
+    #: Only those who came for themselves (``self``) or for an organisation (``organisation``), or everyone.
+    respondent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -268,7 +273,8 @@ def _facts(report: ScoreReport, language: str, left_out: int) -> Facts:
         responses=report.responses,
         left_out=left_out,
         field=report.field_filter,
-        notes=report.notes,
+        notes=tuple(note for note in report.notes if note != RESPONDENT_NOTE),  # said in the report's words
+        respondent=report.respondent_filter,
     )
 
 
@@ -305,8 +311,21 @@ def _methods(report: ScoreReport, language: str, minimum_group: int, left_out: i
         reliability=wording.reliability_rules(settings.rules),
         min_cell_size=settings.min_cell_size,
         merged_cells=_merged_cells(report, language),
+        rotation=_rotation(questionnaire, language),
         **case,
     )
+
+
+def _rotation(questionnaire, language: str) -> tuple[tuple[str, int, str], ...]:
+    """Per element of a short form: its title, its criteria and the share of citizens asked each of them."""
+    if not questionnaire.has_rotation:
+        return ()
+    rows = []
+    for element in questionnaire.elements:
+        members = [q for q in questionnaire.criteria if q.element == element.code]
+        share = questionnaire.inclusion_probability(members[0].code)
+        rows.append((element.title.get(language), len(members), wording.target_text(share)))
+    return tuple(rows)
 
 
 def _merged_cells(report: ScoreReport, language: str) -> tuple[tuple[str, str, int], ...]:

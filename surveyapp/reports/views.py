@@ -2,17 +2,18 @@
 
 Routes (``?period=2026-Q3`` defaults to the current quarter, ``?lang=en`` to Vietnamese):
 
-``GET /reports/<kind>/<code>.pdf[?instrument=sipas][&field=land]``
+``GET /reports/<kind>/<code>.pdf[?instrument=sipas][&field=land][&respondent=self|organisation]``
     The report of an area, agency or counter (``kind`` = ``area``, ``agency``, ``counter``) for one
     questionnaire (SIPAS by default; the one-tap rating and the case evaluation have a shorter report, each
-    figure in its own unit). Needs the ``download_reports`` action and the unit in the person's scope;
-    comments only for roles that may read them.
+    figure in its own unit); ``respondent`` keeps those who came for themselves, or on behalf of an
+    organisation or business, and the report's title says so. Needs the ``download_reports`` action and the
+    unit in the person's scope; comments only for roles that may read them.
 ``GET /reports/<kind>/<code>/comparison.pdf?level=district``
     The units of ``level`` inside an area or agency compared: intervals, funnel plot, shrunk estimates,
     Holm/BH-adjusted differences. The province-level report is ``/reports/area/son-la/comparison.pdf``.
 ``GET /reports/province/comparison.pdf``
     The same for the root of the organisation (the province), for links that do not know its code.
-``GET /reports/exports/scores.<csv|xlsx>?level=agency[&instrument=sipas][&field=land]``
+``GET /reports/exports/scores.<csv|xlsx>?level=agency[&instrument=sipas][&field=land][&respondent=self]``
     Every index of every unit of ``level`` inside the person's scope (``export_data``).
 ``GET /reports/exports/responses.<csv|xlsx>[?instrument=sipas]``
     The anonymised responses given inside the person's scope (``export_data``).
@@ -37,6 +38,7 @@ from surveyapp.i18n import supported_languages
 from surveyapp.organisation.models import Agency, Area, Counter
 from surveyapp.organisation.tree import Scope
 from surveyapp.periods import Period, parse_period
+from surveyapp.questionnaires.definition import RESPONDENT_TYPES
 from surveyapp.reports import batch, exports, wording
 from surveyapp.reports.data import Scores
 from surveyapp.reports.render import Rendered, comparison_report, unit_report
@@ -76,6 +78,21 @@ def language_arg() -> str:
     return language
 
 
+def respondent_arg() -> str | None:
+    """``?respondent=self|organisation``, or ``None``; 400 with a sentence for anything else."""
+    respondent = request.args.get("respondent") or None
+    if respondent is not None and respondent not in RESPONDENT_TYPES:
+        abort(400, description=_("There is no respondent type '%(code)s'.", code=respondent))
+    return respondent
+
+
+def respondent_label(respondent: str | None) -> str:
+    """Who a filtered score is about, in the reader's language."""
+    if respondent == "organisation":
+        return _("on behalf of an organisation or business")
+    return _("for themselves") if respondent == "self" else _("everyone")
+
+
 def find_unit(kind: str, code: str, action: Action) -> Area | Agency | Counter:
     """The unit, when it exists and the person may take ``action`` on it; else 404 (or 403 for the action)."""
     model = UNIT_MODELS.get(kind)
@@ -109,11 +126,13 @@ def deliver(
     return response
 
 
-def scores_for(period: Period, instrument: str = "sipas", field: str | None = None) -> ScoreReport:
+def scores_for(
+    period: Period, instrument: str = "sipas", field: str | None = None, respondent: str | None = None
+) -> ScoreReport:
     """The period's scores (from the process-wide cache while its data is unchanged); 422 with the reason when
     they cannot be computed."""
     try:
-        return cached_scores(period, instrument, field)
+        return cached_scores(period, instrument, field, respondent)
     except ScoringError as exc:
         abort(422, description=str(exc))
 
@@ -126,10 +145,11 @@ def unit_pdf(kind: str, code: str):
     period, language = period_arg(), language_arg()
     instrument = request.args.get("instrument") or "sipas"
     field = request.args.get("field") or None
+    respondent = respondent_arg()
     comments = may(Action.VIEW_COMMENTS, unit)
     try:
         rendered = unit_report(
-            Scores(instrument, field),
+            Scores(instrument, field, respondent=respondent),
             period,
             level_of(unit),
             unit.id,
@@ -238,7 +258,8 @@ def export_scores(fmt: str):
     period = period_arg()
     instrument = request.args.get("instrument") or "sipas"
     field = request.args.get("field") or None
-    report = scores_for(period, instrument, field)
+    respondent = respondent_arg()
+    report = scores_for(period, instrument, field, respondent)
     level = request.args.get("level") or "agency"
     if not report.has(level):
         choices = ", ".join((*report.levels, *report.groupings))
@@ -259,6 +280,7 @@ def export_scores(fmt: str):
         period=period.code,
         instrument=instrument,
         field=field,
+        **({"respondent": respondent} if respondent else {}),
     )
     db.session.commit()
     return download(body, fmt, name)
@@ -275,6 +297,11 @@ def _score_about(report: ScoreReport, level: str) -> list[tuple[str, object]]:
         (_("Responses counted"), report.responses),
         (_("Flagged responses left out"), report.left_out if settings.exclude_flagged else 0),
         (_("Field of procedure"), report.field_filter or _("all")),
+        *(
+            ((_("Who the respondent came for"), respondent_label(report.respondent_filter)),)
+            if report.respondent_filter
+            else ()
+        ),
         (_("Scoring settings"), settings.describe()),
         (_("Respondent weights"), report.weighting_note),
         (_("Shares"), _("estimate, se, lower and upper are shares between 0 and 1, shown as percentages")),

@@ -91,10 +91,12 @@ def _still_valid(entry: _Entry, period: Period, newest: int, others: tuple) -> b
     return new_in_period == 0
 
 
-def cached_scores(period: Period, instrument: str = "sipas", field_code: str | None = None) -> ScoreReport:
+def cached_scores(
+    period: Period, instrument: str = "sipas", field_code: str | None = None, respondent: str | None = None
+) -> ScoreReport:
     """The score report for these arguments, computed again only when its data changed."""
     settings = settings_for(period.code)
-    key = (str(db.engine.url), period.code, instrument, field_code, settings)
+    key = (str(db.engine.url), period.code, instrument, field_code, respondent, settings)
     newest, others = data_version()
     with _lock:
         entry = _reports.get(key)
@@ -103,7 +105,7 @@ def cached_scores(period: Period, instrument: str = "sipas", field_code: str | N
             entry.newest_response = max(entry.newest_response, newest)
             _reports.move_to_end(key)
         return entry.report
-    report = compute_scores(period, instrument, settings=settings, field_code=field_code)
+    report = compute_scores(period, instrument, settings=settings, field_code=field_code, respondent=respondent)
     with _lock:
         _reports[key] = _Entry(report, newest, others)
         while len(_reports) > MAX_REPORTS:

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from surveyapp.db import db
 from surveyapp.periods import parse_period
+from surveyapp.questionnaires.definition import RESPONDENT_TYPES
 from surveyapp.scores.models import METHODS, WEIGHTINGS
 from surveyapp.scores.output import table_lines, write_csv, write_json
 from surveyapp.scores.service import ScoringError, compute_scores
@@ -27,11 +28,18 @@ from surveyapp.scores.settings import save_settings, settings_for
 @click.option("--instrument", default="sipas", show_default=True)
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--field", "field_code", help="Only responses about this field of procedure.")
+@click.option(
+    "--respondent",
+    type=click.Choice(RESPONDENT_TYPES),
+    help="Only those who came for themselves (self) or on behalf of an organisation or business.",
+)
 @click.option("--weighting", type=click.Choice(WEIGHTINGS), help="Override the stored settings' weighting.")
 @click.option("--include-flagged", is_flag=True, help="Score flagged responses too.")
 @click.option("--all-indices", is_flag=True, help="Table: every criterion and element, not only the main ones.")
 @with_appcontext
-def scores_command(period, level, instrument, output, field_code, weighting, include_flagged, all_indices) -> None:
+def scores_command(
+    period, level, instrument, output, field_code, respondent, weighting, include_flagged, all_indices
+) -> None:
     """Scores for every unit of a level: estimate, interval, n and the target decision."""
     try:
         parsed = parse_period(period)
@@ -43,7 +51,7 @@ def scores_command(period, level, instrument, output, field_code, weighting, inc
     if include_flagged:
         settings = replace(settings, exclude_flagged=False, source=f"{settings.source}, flagged included")
     try:
-        report = compute_scores(parsed, instrument, settings=settings, field_code=field_code)
+        report = compute_scores(parsed, instrument, settings=settings, field_code=field_code, respondent=respondent)
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
     if not report.has(level):

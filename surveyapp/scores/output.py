@@ -40,6 +40,7 @@ def header(report: ScoreReport) -> dict[str, Any]:
         "responses": report.responses,
         "left_out_flagged": report.left_out,
         "field": report.field_filter,
+        "respondent": report.respondent_filter,
         "computed_at": report.computed_at.isoformat(timespec="seconds"),
         "notes": list(report.notes),
         "merged_cells": [

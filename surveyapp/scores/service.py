@@ -24,7 +24,7 @@ import scoring
 from surveyapp.db import db, utcnow
 from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.periods import Period
-from surveyapp.questionnaires.definition import Question, Questionnaire
+from surveyapp.questionnaires.definition import RESPONDENT_TYPES, Question, Questionnaire
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.responses.models import STATUSES, Response
 from surveyapp.scores.data import ResponseArrays, load_responses
@@ -76,6 +76,8 @@ class ScoreReport:
     #: Further indices by respondent: overall question, integrity indices, grade bands.
     extra: scoring.Scores | None
     field_filter: str | None = None
+    #: Only responses of those who came for themselves (``self``) or for an organisation (``organisation``).
+    respondent_filter: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: Responses left out (flagged or excluded), by level and unit id.
     left_out_by_unit: dict[str, dict[int, int]] = field(default_factory=dict, repr=False)
@@ -147,8 +149,13 @@ def compute_scores(
     settings: Settings | None = None,
     field_code: str | None = None,
     agencies: Collection[int] | None = None,
+    respondent: str | None = None,
 ) -> ScoreReport:
     """Score every unit for ``period``. Raises :class:`ScoringError` with a sentence when it cannot.
+
+    ``respondent`` (``self`` or ``organisation``, :data:`RESPONDENT_TYPES`) keeps the responses of those who
+    said they came for themselves, or on behalf of an organisation or business; responses that did not answer
+    that question (skipped, or a version that did not ask it) are in neither group.
 
     ``agencies`` keeps only the responses given in those agencies: every unit made of whole agencies among them
     (their counters, the agencies, an area whose agencies are all among them) gets the same figures as from
@@ -158,17 +165,20 @@ def compute_scores(
     settings = settings or settings_for(period.code)
     versions = _versions(instrument, period)
     questionnaire = versions[-1].definition
-    usable = [v for v in versions if _signature(v.definition) == _signature(questionnaire)]
+    usable = [v for v in versions if extends(questionnaire, v.definition)]
     notes = []
     if len(usable) < len(versions):
         left = ", ".join(v.label for v in versions if v not in usable)
         notes.append(f"Responses to {left} are not scored with {versions[-1].label}: their items differ.")
-    arrays = load_responses([v.id for v in usable], questionnaire.width, period)
+    arrays = load_responses({v.id: v.definition.width for v in usable}, questionnaire.width, period)
     if field_code is not None:
         field_id = db.session.scalar(select(Field.id).where(Field.code == field_code))
         if field_id is None:
             raise ScoringError(f"There is no field of procedure '{field_code}'.")
         arrays = arrays.subset(arrays.field == field_id)
+    if respondent is not None:
+        arrays = arrays.subset(_respondent_rows(questionnaire, arrays, respondent))
+        notes.append(RESPONDENT_NOTE)
     if agencies is not None:
         if settings.weighting == "rake":
             raise ScoringError("Raked weights balance every agency together: score all agencies.")
@@ -207,6 +217,7 @@ def compute_scores(
         main=main,
         extra=extra,
         field_filter=field_code,
+        respondent_filter=respondent,
         notes=tuple(notes),
         left_out_by_unit=left_out_by_unit,
         arrays=arrays,
@@ -214,6 +225,30 @@ def compute_scores(
         merged_cells=weighted.merged,
         groupings=groupings,
     )
+
+
+#: What a score filtered by respondent type leaves out, printed with it.
+RESPONDENT_NOTE = (
+    "Filtered by who the respondent came for: responses that did not answer that question, or to a questionnaire "
+    "version that did not ask it, are in neither group."
+)
+
+
+def _respondent_rows(questionnaire: Questionnaire, arrays: ResponseArrays, respondent: str) -> np.ndarray:
+    """The rows whose answer to the question with role ``respondent`` is the option ``respondent``: none when the
+    period's versions did not ask it. An instrument none of whose versions asks it cannot be filtered."""
+    if respondent not in RESPONDENT_TYPES:
+        raise ScoringError(f"The respondent type must be one of {', '.join(RESPONDENT_TYPES)}, not '{respondent}'.")
+    slot = next((s for s in questionnaire.slots if s.question.role == "respondent"), None)
+    if slot is None:
+        versions = db.session.scalars(
+            select(QuestionnaireVersion).join(Instrument).where(Instrument.code == questionnaire.instrument)
+        )
+        if not any(v.definition.by_role("respondent") for v in versions):
+            raise ScoringError(f"Questionnaire {questionnaire.instrument} does not ask who the respondent came for.")
+        return np.zeros(arrays.n, dtype=bool)  # a period of versions that did not ask it: nobody is in either group
+    position = 1 + [o.code for o in slot.question.options].index(respondent)
+    return arrays.answers[:, slot.offset] == position
 
 
 def _versions(instrument: str, period: Period) -> list[QuestionnaireVersion]:
@@ -244,7 +279,8 @@ def _versions(instrument: str, period: Period) -> list[QuestionnaireVersion]:
 
 
 def _signature(questionnaire: Questionnaire) -> tuple:
-    """What must agree for two versions' answers to be scored together."""
+    """What must agree for two versions' answers to be scored together: the kind, the elements, and per
+    closed question its code, element, weight, place in the answer bytes, role and counted answers."""
     return (
         questionnaire.kind,
         tuple(
@@ -261,6 +297,16 @@ def _signature(questionnaire: Questionnaire) -> tuple:
         ),
         tuple((e.code, e.weight) for e in questionnaire.elements),
     )
+
+
+def extends(newer: Questionnaire, older: Questionnaire) -> bool:
+    """Whether ``older``'s answers can be scored with ``newer``'s: the same kind and elements, and every closed
+    question of ``older`` in ``newer`` with the same code, element, weight, place, role and counted answers,
+    ``newer`` only adding questions after them. ``older``'s responses then read as ``newer``'s with the added
+    questions unanswered. A version extends itself."""
+    kind, slots, elements = _signature(newer)
+    old_kind, old_slots, old_elements = _signature(older)
+    return kind == old_kind and elements == old_elements and slots[: len(old_slots)] == old_slots
 
 
 def _satisfied_positions(question: Question) -> tuple[int, ...]:

@@ -30,7 +30,7 @@ def problems_of(document: dict) -> list[tuple[str, str]]:
 
 def test_shipped_questionnaires_are_valid():
     found = {(q.instrument, q.version): q for _, q in read_all(SURVEYS)}
-    assert set(found) == {("sipas", 1), ("rating", 1), ("case", 1)}
+    assert set(found) == {("sipas", 1), ("sipas", 2), ("rating", 1), ("case", 1)}
     sipas = found["sipas", 1]
     assert [e.code for e in sipas.elements] == ["access", "procedure", "staff", "result", "feedback"]
     assert [len([q for q in sipas.criteria if q.element == e.code]) for e in sipas.elements] == [4, 4, 5, 3, 3]

@@ -159,7 +159,7 @@ def test_device_fetches_its_questionnaire(loaded_app, supervisor):
     assert response.status_code == 200
     data = response.get_json()
     assert data["counter"]["code"] == OWN
-    assert data["questionnaire"]["instrument"] == "sipas" and data["questionnaire"]["version"] == 1
+    assert data["questionnaire"]["instrument"] == "sipas" and data["questionnaire"]["version"] == 2
     assert data["questionnaire"]["document"]["questions"][0]["code"] == "access_info"
     with loaded_app.app_context():
         assert db.session.scalar(select(Device.last_seen_at)) is not None

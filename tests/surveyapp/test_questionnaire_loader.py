@@ -34,6 +34,7 @@ def test_first_load_creates_each_version_and_reload_changes_nothing(app, surveys
         db.session.commit()
         assert {(r.instrument, r.version, r.outcome) for r in first} == {
             ("sipas", 1, "created"),
+            ("sipas", 2, "created"),
             ("rating", 1, "created"),
             ("case", 1, "created"),
         }
@@ -45,7 +46,7 @@ def test_first_load_creates_each_version_and_reload_changes_nothing(app, surveys
         again = load_directory(surveys_copy)
         db.session.commit()
         assert {r.outcome for r in again} == {"unchanged"}
-        assert version_count() == 3
+        assert version_count() == 4
         assert current_version("sipas").loaded_at == loaded_at
 
 

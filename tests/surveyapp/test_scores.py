@@ -261,7 +261,7 @@ def test_cli_prints_scores_with_their_settings(loaded_app, scored):
         args=["scores", "--period", "2026-Q3", "--level", "agency", "--format", "json", "--weighting", "none"]
     )
     data = json.loads(as_json.output)
-    assert data["settings"]["target"] == 0.9 and data["versions"] == ["sipas v1"]
+    assert data["settings"]["target"] == 0.9 and data["versions"] == ["sipas v2"]
     assert {u["code"] for u in data["units"]} == {"ttpv-moc-chau", "ttpv-tan-yen", "so-tu-phap", "ttpv-mai-son"}
     unit = next(u for u in data["units"] if u["code"] == "so-tu-phap")
     # 14 respondents: no verdict, and the reason

@@ -25,7 +25,7 @@ def test_a_level_and_a_unit_as_json(demo_app):
         counters = {c.code for c in agency.counters if c.id in report.respondents["counter"]}
     assert (listing["period"], listing["versions"], listing["scope"]) == (
         "2026-Q3",
-        ["sipas v1"],
+        ["sipas v1", "sipas v2"],  # the demo's full form, and a comment sent with the newest version
         "area:phuong-moc-chau",
     )
     assert listing["settings"]["target"] == 0.9 and listing["level"] == "agency"

@@ -47,7 +47,7 @@ def test_scores_as_xlsx_and_csv_carry_the_numbers_and_how_they_were_computed(dem
     with demo_app.app_context():
         report = compute_scores(PERIOD)
     assert about["Kỳ"].startswith("2026-Q3 (01/07/2026 – 30/09/2026)")
-    assert about["Phiếu khảo sát"] == "sipas (sipas v1)"
+    assert about["Phiếu khảo sát"] == "sipas (sipas v1, sipas v2)"
     assert about["Cấu hình tính điểm"] == report.settings.describe()
     assert about["Số phiếu được tính"] == report.responses
     by_key = {(row[5], row[8]): dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]}
@@ -56,7 +56,7 @@ def test_scores_as_xlsx_and_csv_carry_the_numbers_and_how_they_were_computed(dem
             continue
         estimate = report.main.get("former_district", unit_id, "overall")
         row = by_key[(unit.code, "overall")]
-        assert row["name"] == unit.name and row["period"] == "2026-Q3" and row["versions"] == "sipas v1"
+        assert row["name"] == unit.name and row["period"] == "2026-Q3" and row["versions"] == "sipas v1 sipas v2"
         assert math.isclose(row["estimate"], estimate.estimate) and math.isclose(row["upper"], estimate.upper)
         assert (
             row["decision"] == estimate.decision
