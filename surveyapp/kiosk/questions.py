@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 from surveyapp.organisation.models import Counter
 from surveyapp.questionnaires.definition import Question, Questionnaire
+
+#: Draws of the short form: from the operating system's randomness, so no citizen's form can be predicted.
+_draws = random.SystemRandom()
 
 
 def is_one_tap(questionnaire: Questionnaire) -> bool:
@@ -12,8 +17,12 @@ def is_one_tap(questionnaire: Questionnaire) -> bool:
 
 
 def questions_for(counter: Counter, questionnaire: Questionnaire) -> tuple[Question, ...]:
-    """The questions shown to the next citizen at ``counter``, in display order."""
-    return questionnaire.questions
+    """The questions shown to the next citizen at ``counter``, in display order: the short form drawn afresh
+    for each citizen when the questionnaire has one (see :class:`~surveyapp.questionnaires.definition.Rotation`),
+    every question where the counter keeps the full form."""
+    if counter.full_form:
+        return questionnaire.questions
+    return questionnaire.draw(_draws)
 
 
 def asked_questions(questionnaire: Questionnaire, listed: str | None) -> tuple[Question, ...] | None:

@@ -30,7 +30,7 @@ def problems_of(document: dict) -> list[tuple[str, str]]:
 
 def test_shipped_questionnaires_are_valid():
     found = {(q.instrument, q.version): q for _, q in read_all(SURVEYS)}
-    assert set(found) == {("sipas", 1), ("sipas", 2), ("rating", 1), ("case", 1)}
+    assert set(found) == {("sipas", 1), ("sipas", 2), ("rating", 1), ("rating", 2), ("case", 1)}
     sipas = found["sipas", 1]
     assert [e.code for e in sipas.elements] == ["access", "procedure", "staff", "result", "feedback"]
     assert [len([q for q in sipas.criteria if q.element == e.code]) for e in sipas.elements] == [4, 4, 5, 3, 3]
@@ -38,6 +38,9 @@ def test_shipped_questionnaires_are_valid():
     assert len(found["case", 1].by_role("case_indicator")) == 9
     rating = found["rating", 1].by_role("rating")[0]
     assert [p.label.get("vi") for p in rating.scale.points] == ["Không hài lòng", "Hài lòng", "Rất hài lòng"]
+    balanced = found["rating", 2].by_role("rating")[0].scale.points  # two negative faces, neutral, two positive
+    assert [p.face for p in balanced] == ["very-dissatisfied", "dissatisfied", "neutral", "satisfied", "very-satisfied"]
+    assert [p.value for p in balanced if p.satisfied] == [4, 5]
 
 
 def test_sipas_wording_matches_the_national_form_in_nfc():

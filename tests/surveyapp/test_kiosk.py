@@ -21,10 +21,14 @@ SIPAS_COUNTER = "so-tu-phap-1"  # a counter with a fixed field of procedure
 CHOOSING_COUNTER = "ttpv-moc-chau-tong-hop"  # the citizen chooses the field
 
 
-def open_form(client, url):
+def open_form(client, url, short: bool = False):
+    """The form's action and hidden fields. Without ``short`` the list of questions asked is left out, as from
+    a page that asked every question, so that tests can answer the whole questionnaire."""
     page = client.get(url)
     assert page.status_code == 200, page.get_data(as_text=True)
     action, hidden = form_of(page.get_data(as_text=True))
+    if not short:
+        hidden.pop("asked", None)
     return action, hidden
 
 
@@ -96,9 +100,11 @@ def test_questionnaire_page_shows_one_question_per_screen_and_a_fresh_response_i
     page = loaded_client.get(f"/k/{SIPAS_COUNTER}/survey")
     html = page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
-    assert html.count('class="screen"') == 29  # every closed question of the full form
+    assert html.count('class="screen"') == 9  # the short form's closed questions
     assert html.count('class="screen review"') == 1  # the comment, what was left unanswered, Send
-    assert "Trụ sở sạch sẽ, văn minh" in html and "Rất hài lòng" in html and "Không ý kiến" in html
+    assert "Nhìn chung, Ông/Bà hài lòng thế nào" in html and "Rất hài lòng" in html and "Không ý kiến" in html
+    full = loaded_client.get("/k/so-noi-vu-1/survey").get_data(as_text=True)  # a counter keeping the full form
+    assert full.count('class="screen"') == 30 and "Trụ sở sạch sẽ, văn minh" in full
     _, first = form_of(html)
     _, second = form_of(loaded_client.get(f"/k/{SIPAS_COUNTER}/survey").get_data(as_text=True))
     assert uuid.UUID(first["response_id"]) != uuid.UUID(second["response_id"])
@@ -272,13 +278,19 @@ def test_the_one_tap_faces_are_the_welcome_screen_and_need_no_field(loaded_app, 
     assert row.field_code is None
 
 
-def test_the_form_names_the_questions_asked_and_refuses_others(loaded_app, loaded_client):
-    action, hidden = open_form(loaded_client, f"/k/{SIPAS_COUNTER}/survey")
-    assert hidden["asked"].split()[:2] == ["access_info", "access_signs"]
+def test_the_short_form_stores_what_was_asked_and_refuses_other_questions(loaded_app, loaded_client):
+    action, hidden = open_form(loaded_client, f"/k/{SIPAS_COUNTER}/survey", short=True)
+    asked = hidden["asked"].split()
+    assert len(asked) == 10  # one criterion per element, overall, two integrity questions, who for, comment
+    data = {**hidden, **{f"q-{code}": "5" for code in asked[:6]}, "q-respondent": "organisation"}
+    assert loaded_client.post(action, data=data).status_code == 303
+    [row] = stored(loaded_app)
+    assert {code for code, value in row.decoded.items() if value not in (None, [])} == {*asked[:6], "respondent"}
+    action, hidden = open_form(loaded_client, f"/k/{SIPAS_COUNTER}/survey", short=True)
     refused = loaded_client.post(action, data={**hidden, "asked": "access_info nowhere"})
     assert refused.status_code == 400
     assert "không thuộc bảng hỏi này" in refused.get_data(as_text=True)
-    assert stored(loaded_app) == []
+    assert len(stored(loaded_app)) == 1
 
 
 def test_errors_answer_json_to_api_clients(loaded_client):

@@ -36,6 +36,7 @@ def test_first_load_creates_each_version_and_reload_changes_nothing(app, surveys
             ("sipas", 1, "created"),
             ("sipas", 2, "created"),
             ("rating", 1, "created"),
+            ("rating", 2, "created"),
             ("case", 1, "created"),
         }
         stored = current_version("sipas")
@@ -46,7 +47,7 @@ def test_first_load_creates_each_version_and_reload_changes_nothing(app, surveys
         again = load_directory(surveys_copy)
         db.session.commit()
         assert {r.outcome for r in again} == {"unchanged"}
-        assert version_count() == 4
+        assert version_count() == 5
         assert current_version("sipas").loaded_at == loaded_at
 
 
@@ -60,7 +61,7 @@ def test_comments_and_layout_changes_alone_leave_a_version_unchanged(app, survey
 
 
 def test_a_changed_unused_version_is_replaced(app, surveys_copy):
-    path = surveys_copy / "rating-v1.toml"
+    path = surveys_copy / "rating-v2.toml"
     with app.app_context():
         load_directory(surveys_copy)
         db.session.commit()
@@ -80,22 +81,22 @@ def test_a_changed_used_version_is_refused_and_a_new_version_is_accepted(loaded_
     _, hidden = form_of(page.get_data(as_text=True))
     posted = loaded_client.post("/k/ttpv-quynh-nhai-tong-hop/survey?field=land", data={**hidden, "q-rating": "3"})
     assert posted.status_code == 303
-    path = surveys_copy / "rating-v1.toml"
+    path = surveys_copy / "rating-v2.toml"
     changed = path.read_text(encoding="utf-8").replace('en = "Quick rating"', 'en = "One-tap rating"')
     path.write_text(changed, encoding="utf-8")
     with loaded_app.app_context():
         with pytest.raises(DefinitionError) as caught:
             load_directory(surveys_copy)
         db.session.rollback()
-        assert "rating v1 already has 1 response(s) and cannot change" in str(caught.value)
+        assert "rating v2 already has 1 response(s) and cannot change" in str(caught.value)
         assert "new version number" in str(caught.value)
 
         path.unlink()
-        (surveys_copy / "rating-v2.toml").write_text(changed.replace("version = 1", "version = 2"), encoding="utf-8")
+        (surveys_copy / "rating-v3.toml").write_text(changed.replace("version = 2", "version = 3"), encoding="utf-8")
         outcomes = {(r.instrument, r.version): r.outcome for r in load_directory(surveys_copy)}
         db.session.commit()
-        assert outcomes["rating", 2] == "created"
-        assert current_version("rating").version == 2
+        assert outcomes["rating", 3] == "created"
+        assert current_version("rating").version == 3
         assert db.session.scalar(select(Instrument.title).where(Instrument.code == "rating"))["en"] == "One-tap rating"
 
 

@@ -81,7 +81,7 @@ def test_bad_drafts_name_what_is_wrong(loaded_app, changes, where):
 
 
 def test_a_counter_only_takes_its_own_instrument(loaded_app):
-    with loaded_app.app_context(), pytest.raises(SubmissionError, match="does not use questionnaire rating v1"):
+    with loaded_app.app_context(), pytest.raises(SubmissionError, match="does not use questionnaire rating v2"):
         record(draft(version=current_version("rating"), answers={"rating": 3}), LIMIT)
 
 

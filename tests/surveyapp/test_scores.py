@@ -209,7 +209,7 @@ def test_field_filter(loaded_app, scored):
 
 def test_rating_and_case_evaluation(loaded_app):
     with loaded_app.app_context():
-        for value in (3, 3, 2, 1, 2):
+        for value in (5, 5, 4, 1, 4):  # the five faces of rating v2: satisfied are 4 and 5
             add("ttpv-quynh-nhai-tong-hop", {"rating": value}, "land")
         points = [(2, 2, 2, 2, 2, 2, 2, None, 2), (1, 1, 0, 1, 1, 1, 1, 1, 1), (0, 0, 0, 0, 0, 0, 0, 0, 0)]
         codes = [
