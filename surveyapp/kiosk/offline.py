@@ -23,7 +23,7 @@ from surveyapp.db import db
 from surveyapp.i18n import resolve_language
 from surveyapp.kiosk.audio import AudioUnavailableError, Speech
 from surveyapp.kiosk.forms import SKIP, build_form_class, field_name
-from surveyapp.kiosk.questions import is_one_tap
+from surveyapp.kiosk.questions import is_one_tap, short_forms
 from surveyapp.kiosk.views import counter_or_404, fields_to_choose, kiosk_settings, version_or_503
 from surveyapp.languages import kiosk_languages, localised, translated
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
@@ -92,6 +92,7 @@ def counter_app(code: str):
         languages=languages,
         fields=fields_to_choose(counter),
         one_tap=is_one_tap(questionnaire),
+        draws=short_forms(counter, version.definition),
         field_name=field_name,
         skip=SKIP,
         settings=kiosk_settings(),

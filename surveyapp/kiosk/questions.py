@@ -25,6 +25,20 @@ def questions_for(counter: Counter, questionnaire: Questionnaire) -> tuple[Quest
     return questionnaire.draw(_draws)
 
 
+#: Short forms the offline app keeps, to give each citizen one of them at random: each is a draw of
+#: :meth:`~surveyapp.questionnaires.definition.Questionnaire.draw`, so a criterion is asked as often on the tablet
+#: as in the browser (up to the variation of this many draws, independent of the answers either way).
+OFFLINE_DRAWS = 120
+
+
+def short_forms(counter: Counter, questionnaire: Questionnaire) -> list[list[str]]:
+    """The codes of the questions of :data:`OFFLINE_DRAWS` short forms for an offline tablet at ``counter``; none
+    when the counter keeps the full form or the questionnaire has no short form (every question is asked)."""
+    if counter.full_form or not questionnaire.has_rotation:
+        return []
+    return [[question.code for question in questionnaire.draw(_draws)] for _ in range(OFFLINE_DRAWS)]
+
+
 def asked_questions(questionnaire: Questionnaire, listed: str | None) -> tuple[Question, ...] | None:
     """The questions a posted form says were asked (``asked``: codes separated by spaces), in display order.
 

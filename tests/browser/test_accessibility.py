@@ -78,7 +78,7 @@ def test_the_browser_kiosk_and_the_phone_pages(page):
 
 def test_the_offline_app_in_every_state(browser, live_server, loaded_app):
     with loaded_app.app_context():
-        enrolment = enrol(db.session.scalar(select(Counter).where(Counter.code == "so-tu-phap-1")), "t", None)
+        enrolment = enrol(db.session.scalar(select(Counter).where(Counter.code == "so-noi-vu-1")), "t", None)
         db.session.commit()
 
     def connected():
@@ -91,7 +91,7 @@ def test_the_offline_app_in_every_state(browser, live_server, loaded_app):
         found = serious(page, "connect")
         page.get_by_label("Mã thiết bị").fill(enrolment.token)
         page.get_by_role("button", name="Kết nối").tap()
-        page.wait_for_url(re.compile(r"/kiosk/c/so-tu-phap-1$"))
+        page.wait_for_url(re.compile(r"/kiosk/c/so-noi-vu-1$"))
         return context, page, found
 
     # The inactivity countdown, on a tablet whose page (kept by its service worker) waits only seconds.

@@ -14,7 +14,8 @@ from surveyapp.responses.models import Response
 
 pytestmark = pytest.mark.browser
 
-SIPAS = "so-tu-phap-1"
+SIPAS = "so-tu-phap-1"  # the short form
+FULL = "so-noi-vu-1"  # a counter that keeps the full form
 WITH_FIELDS = "ttpv-moc-chau-tong-hop"  # the citizen chooses the field of their case
 RATING = "ttpv-quynh-nhai-tong-hop"
 VIEWPORTS = {"landscape tablet": (1280, 800), "portrait tablet": (800, 1280), "phone": (390, 844)}
@@ -72,13 +73,18 @@ def kiosk_page(browser, live_server, request):
     assert errors == [], errors
 
 
-def test_sipas_one_question_per_screen_in_vietnamese(page, loaded_app):
-    page.goto(f"/k/{SIPAS}")
+def next_until_the_last_screen(page) -> None:
+    while page.locator(".steps .next").is_visible():
+        page.locator(".steps .next").tap()
+
+
+def test_the_full_form_one_question_per_screen_in_vietnamese(page, loaded_app):
+    page.goto(f"/k/{FULL}")
     assert page.locator("h1").inner_text() == "Hôm nay chúng tôi phục vụ Ông/Bà thế nào?"
     page.get_by_role("link", name="Bắt đầu").tap()
     page.wait_for_selector("form.survey")
     total = page.locator("section.screen:not(.review)").count()
-    assert total == 29
+    assert total == 30
     assert page.locator(".progress-text").inner_text() == f"Câu 1/{total}"
 
     advance_by(page, current_screen(page).locator("label.choice.skip"))  # "Không ý kiến" moves on by itself too
@@ -107,14 +113,45 @@ def test_sipas_one_question_per_screen_in_vietnamese(page, loaded_app):
     page.wait_for_selector("#thanks:not([hidden])")
 
     [(_, language, field, comment, answers)] = stored_responses(loaded_app)
-    assert (language, field, comment) == ("vi", "judicial-record", "Cán bộ tận tình, chu đáo")
+    assert (language, field, comment) == ("vi", "other", "Cán bộ tận tình, chu đáo")
     assert answers["access_info"] is None  # tapped "Không ý kiến"
     assert answers["access_signs"] == 4 and answers["feedback_notified"] == 4 and answers["overall"] == 4
     assert answers["harassment"] is None and answers["improve"] == ["simpler"]
     assert answers["sex"] is None
 
-    page.wait_for_url(re.compile(rf"/k/{SIPAS}$"), timeout=10_000)  # forgets the citizen after thanking them
+    page.wait_for_url(re.compile(rf"/k/{FULL}$"), timeout=10_000)  # forgets the citizen after thanking them
     assert page.locator("h1").inner_text() == "Hôm nay chúng tôi phục vụ Ông/Bà thế nào?"
+
+
+def test_the_short_form_takes_at_most_twelve_taps_and_asks_every_element(page, loaded_app):
+    taps = 0
+
+    def tap(locator) -> None:
+        nonlocal taps
+        taps += 1
+        advance_by(page, locator)
+
+    page.goto(f"/k/{WITH_FIELDS}")
+    taps += 1
+    page.get_by_role("link", name="Đất đai").tap()  # the field of the case is the start
+    page.wait_for_selector("form.survey")
+    while True:
+        screen = current_screen(page)
+        if "review" in (screen.get_attribute("class") or ""):
+            break
+        if screen.locator(".question").get_attribute("data-type") == "scale":
+            tap(screen.locator("label.choice:not(.skip)").nth(4))
+        else:
+            tap(screen.locator("label.option").first)  # "Có" / for myself
+    taps += 1
+    page.get_by_role("button", name=re.compile("Gửi ý kiến")).tap()
+    page.wait_for_selector("#thanks:not([hidden])")
+    assert taps <= 12, taps
+    [(_, _, field, _, answers)] = stored_responses(loaded_app)
+    criteria = [code for code, value in answers.items() if value == 5 and code != "overall"]
+    assert field == "land" and answers["overall"] == 5 and answers["respondent"] == "self"
+    assert sorted(code.split("_")[0] for code in criteria) == ["access", "feedback", "procedure", "result", "staff"]
+    assert sum(value is not None for code, value in answers.items() if code.split("_")[0] in {"access", "staff"}) == 2
 
 
 def test_a_question_left_is_named_before_sending_and_can_be_answered(page, loaded_app):
@@ -126,20 +163,21 @@ def test_a_question_left_is_named_before_sending_and_can_be_answered(page, loade
     page.get_by_role("button", name=re.compile("Back")).tap()
     assert visible_screens(page) == ["screen-1"]
     assert page.locator("#screen-1 input:checked").count() == 1  # the answer given is still there
-    for _ in range(29):
-        page.get_by_role("button", name=re.compile("Next")).tap()
+    next_until_the_last_screen(page)
     assert visible_screens(page) == ["screen-review"]
     left = page.locator(".unanswered-list button")
-    assert left.count() == 28
-    left.first.tap()  # the second question, "access_signs"
+    assert left.count() == 8  # the short form's nine questions, less the one answered
+    second = page.locator("#screen-2").get_attribute("data-code")
+    left.first.tap()
     assert visible_screens(page) == ["screen-2"]
     tap_face(page, 0)
     assert visible_screens(page) == ["screen-review"]  # straight back to the last screen
-    assert page.locator(".unanswered-list button").count() == 27
+    assert page.locator(".unanswered-list button").count() == 7
+    first = page.locator("#screen-1").get_attribute("data-code")
     page.get_by_role("button", name=re.compile("Send")).tap()
     page.wait_for_selector("text=Thank you!")
     [(_, language, field, _, answers)] = stored_responses(loaded_app)
-    assert (language, field, answers["access_info"], answers["access_signs"]) == ("en", "land", 5, 1)
+    assert (language, field, answers[first], answers[second]) == ("en", "land", 5, 1)
 
 
 def test_the_language_changes_in_the_middle_without_losing_answers(page, loaded_app):
@@ -152,7 +190,7 @@ def test_the_language_changes_in_the_middle_without_losing_answers(page, loaded_
     page.get_by_role("link", name="English").tap()
     page.wait_for_url(re.compile(r"lang=en"))
     assert visible_screens(page) == ["screen-3"]
-    assert page.locator(".progress-text").inner_text() == "Question 3 of 29"
+    assert page.locator(".progress-text").inner_text() == "Question 3 of 9"
     assert page.locator("input[name=response_id]").input_value() == response_id
     assert page.locator("#screen-1 input:checked").get_attribute("value") == "5"
     assert page.locator("#screen-2 input:checked").get_attribute("value") == "3"
@@ -252,9 +290,9 @@ def test_a_failed_send_keeps_the_answers_and_retries_with_the_same_id(kiosk_page
         lambda route: flaky(route) if route.request.method == "POST" else route.continue_(),
     )
     page.goto(f"/k/{SIPAS}/survey")
+    first = page.locator("#screen-1").get_attribute("data-code")
     tap_face(page, 4)
-    for _ in range(28):
-        page.get_by_role("button", name=re.compile("Tiếp")).tap()
+    next_until_the_last_screen(page)
     page.get_by_role("button", name=re.compile("Gửi ý kiến")).tap()
     page.wait_for_selector("#thanks:not([hidden])")
     status = page.locator(".send-status")
@@ -263,7 +301,7 @@ def test_a_failed_send_keeps_the_answers_and_retries_with_the_same_id(kiosk_page
     page.wait_for_function("() => (localStorage.getItem('surveyapp-kiosk-outbox') || '[]') === '[]'", timeout=30_000)
     assert len(attempts) == 3 and len(set(attempts)) == 1  # the same answers, the same response id
     [(response_id, _, _, _, answers)] = stored_responses(loaded_app)
-    assert f"response_id={response_id}" in attempts[0] and answers["access_info"] == 5
+    assert f"response_id={response_id}" in attempts[0] and answers[first] == 5
 
 
 def test_answers_waiting_in_the_outbox_are_sent_after_a_reset(kiosk_page, loaded_app):
@@ -274,9 +312,9 @@ def test_answers_waiting_in_the_outbox_are_sent_after_a_reset(kiosk_page, loaded
         lambda route: route.abort("internetdisconnected") if route.request.method == "POST" else route.continue_(),
     )
     page.goto(f"/k/{SIPAS}/survey")
+    first = page.locator("#screen-1").get_attribute("data-code")
     tap_face(page, 1)
-    for _ in range(28):
-        page.get_by_role("button", name=re.compile("Tiếp")).tap()
+    next_until_the_last_screen(page)
     page.get_by_role("button", name=re.compile("Gửi ý kiến")).tap()
     page.wait_for_selector("#thanks:not([hidden])")
     with page.expect_navigation():
@@ -285,7 +323,7 @@ def test_answers_waiting_in_the_outbox_are_sent_after_a_reset(kiosk_page, loaded
     page.clock.run_for(5_000)
     page.wait_for_function("() => (localStorage.getItem('surveyapp-kiosk-outbox') || '[]') === '[]'", timeout=30_000)
     [(_, _, _, _, answers)] = stored_responses(loaded_app)
-    assert answers["access_info"] == 2
+    assert answers[first] == 2
 
 
 @pytest.mark.parametrize("kiosk_page", VIEWPORTS.values(), ids=VIEWPORTS.keys(), indirect=True)

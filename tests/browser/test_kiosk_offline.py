@@ -19,7 +19,8 @@ from surveyapp.responses.models import Response
 pytestmark = pytest.mark.browser
 
 RATING = "ttpv-quynh-nhai-tong-hop"  # one tap
-SIPAS = "so-tu-phap-1"
+SIPAS = "so-noi-vu-1"  # keeps the full form
+SHORT = "so-tu-phap-1"
 
 
 def enrolled(app, counter: str, partial_policy: str = "discard") -> str:
@@ -210,5 +211,20 @@ def test_read_aloud_plays_the_question_and_its_answers(tablet, loaded_app):
     assert button.get_attribute("aria-label") == "Nghe đọc câu hỏi và các câu trả lời"
     button.tap()
     page.wait_for_selector("#screen-1 .read-aloud[data-played='true']", state="attached", timeout=20_000)
-    assert any("/kiosk/voice/sipas/1/vi/question/access_info" in url for url in requests)
-    assert any("/kiosk/voice/sipas/1/vi/point/satisfaction/5" in url for url in requests)
+    assert any("/kiosk/voice/sipas/2/vi/question/access_info" in url for url in requests)
+    assert any("/kiosk/voice/sipas/2/vi/point/satisfaction/5" in url for url in requests)
+
+
+def test_each_citizen_gets_a_short_form_drawn_for_the_tablet(tablet, loaded_app):
+    _, page, _ = tablet
+    connect(page, enrolled(loaded_app, SHORT), SHORT)
+    begin(page)
+    assert page.locator("section.screen[data-asked='true']:not(.review)").count() == 9
+    while page.locator(".steps .next").is_visible():
+        page.locator(".steps .next").tap()
+    page.get_by_role("button", name=re.compile("Gửi ý kiến")).tap()
+    page.wait_for_selector(".sync[data-state='sent']", state="attached", timeout=20_000)
+    [(_, partial, _, answers)] = stored(loaded_app)
+    with loaded_app.app_context():
+        asked = db.session.scalar(select(Response.questions_asked))
+    assert not partial and asked == 9 and "sex" in answers and answers["sex"] is None

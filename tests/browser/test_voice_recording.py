@@ -74,14 +74,14 @@ def test_a_prompt_recorded_in_the_browser_plays_on_the_kiosk(microphone_browser,
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(re.compile(r"/agency/"))
 
-    page.goto("/office/voices/sipas/1/vi")
+    page.goto("/office/voices/sipas/2/vi")
     row = page.locator(f'tr[data-prompt="{QUESTION}"]')
     row.locator("button.record").click()
     row.locator("button.stop").wait_for(state="visible")
     page.wait_for_timeout(1500)
     row.locator("button.stop").click()
     row.locator("button.keep").wait_for(state="visible")
-    with page.expect_response(lambda r: r.url.endswith("/office/voices/sipas/1/vi/record")) as kept:
+    with page.expect_response(lambda r: r.url.endswith("/office/voices/sipas/2/vi/record")) as kept:
         row.locator("button.keep").click()
     assert kept.value.status == 201, kept.value.text()
     row.locator("button.keep").wait_for(state="hidden")
@@ -105,7 +105,7 @@ def test_a_prompt_recorded_in_the_browser_plays_on_the_kiosk(microphone_browser,
     kiosk = context.new_page()
     kiosk.on("pageerror", lambda error: errors.append(str(error)))
     kiosk.route(re.compile(r"/kiosk/voice/"), keep_clip)
-    kiosk.goto("/k/so-tu-phap-1/survey")
+    kiosk.goto("/k/so-noi-vu-1/survey")  # the full form: access_info first
     button = kiosk.locator('fieldset[data-code="access_info"] .read-aloud')
     button.click()
     kiosk.wait_for_selector(
@@ -122,7 +122,7 @@ def test_a_prompt_recorded_in_the_browser_plays_on_the_kiosk(microphone_browser,
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "voice.publish")).all()
 
     clips.clear()
-    kiosk.goto("/k/so-tu-phap-1/survey")
+    kiosk.goto("/k/so-noi-vu-1/survey")  # the full form: access_info first
     kiosk.locator('fieldset[data-code="access_info"] .read-aloud').click()
     kiosk.wait_for_selector(
         "fieldset[data-code='access_info'] .read-aloud[data-played='true']", state="attached", timeout=60_000
@@ -143,11 +143,9 @@ def test_a_prompt_recorded_in_the_browser_plays_on_the_kiosk(microphone_browser,
         kiosk.evaluate("window.kioskVoice.autoplay = true")
         kiosk.reload()
     # the next screen reads itself as it appears
-    for question in kiosk.locator("#screen-1 fieldset.question").all():
-        question.locator("label.choice").nth(4).click()
     second = json.loads(kiosk.locator("#screen-2 .read-aloud").first.get_attribute("data-audio-list"))[0]
     with kiosk.expect_response(lambda r: r.url.endswith(second)):
-        kiosk.locator(".steps .next").click()
+        kiosk.locator("#screen-1 label.choice").nth(4).click()  # the answer, and the kiosk moves on
     assert errors == []
     context.close()
 

@@ -202,6 +202,10 @@
 
     function begin(field) {
       current = { id: newId(), started_at: new Date().toISOString(), field: field || null, touched: !oneTap };
+      // The short form: one of the forms the server drew for this tablet, at random (none: every question).
+      var draws = JSON.parse(document.getElementById("draws").textContent);
+      current.asked = draws.length ? draws[Math.floor(Math.random() * draws.length)] : null;
+      form.ask(current.asked);
       welcome.hidden = true;
       form.hidden = false;
       form.showScreen(0);
@@ -218,6 +222,7 @@
       var given = 0;
       form.querySelectorAll(".question[data-code]").forEach(function (question) {
         var code = question.dataset.code;
+        if (current.asked && current.asked.indexOf(code) < 0) { return; } // not asked: stored as missing
         var type = question.dataset.type;
         if (type === "text") {
           comment = question.querySelector("textarea").value.trim() || null;
@@ -248,6 +253,7 @@
         answers: answers,
       };
       if (comment) { body.comment = comment; }
+      if (current.asked) { body.asked = current.asked; }
       if (current.field && !data.field) { body.field = current.field; }
       var honeypot = form.elements.contact.value;
       if (honeypot) { body.honeypot = honeypot; }
@@ -259,7 +265,7 @@
       var screens = Array.prototype.slice.call(form.querySelectorAll(".screen"));
       form.querySelectorAll(".error.client").forEach(function (e) { e.remove(); });
       var gaps = Array.prototype.filter.call(form.querySelectorAll('.question[data-required="true"]'), function (q) {
-        return !answeredQuestion(q);
+        return !answeredQuestion(q) && q.closest(".screen").dataset.asked !== "false";
       });
       gaps.forEach(function (q) {
         var p = document.createElement("p");

@@ -118,6 +118,20 @@
       }
       return -1;
     };
+    // The offline app draws each citizen's short form itself: only the questions in ``codes`` are stepped
+    // through (all of them again with ``null``).
+    var everyScreen = screens.slice();
+    var everyCode = form.elements.asked ? form.elements.asked.value : "";
+    form.ask = function (codes) {
+      everyScreen.forEach(function (s) {
+        var asked = !codes || s === review || codes.indexOf(s.dataset.code) >= 0;
+        s.dataset.asked = asked ? "true" : "false";
+        s.hidden = true;
+      });
+      screens = everyScreen.filter(function (s) { return s.dataset.asked !== "false"; });
+      questions = screens.filter(function (s) { return s !== review; });
+      if (form.elements.asked) { form.elements.asked.value = codes ? codes.join(" ") : everyCode; }
+    };
     form.showScreen = show;
     var firstError = screens.findIndex(function (s) { return s.querySelector(".has-error"); });
     var carried = parseInt(form.dataset.startAt || "0", 10);
