@@ -194,6 +194,8 @@ def submit_response():
         device=device,
         partial=body.get("partial", False),
         honeypot=bool(body.get("honeypot")),
+        asked=frozenset(body["asked"]) if "asked" in body else None,
+        device_time=True,
     )
     seen = seen_changes(device, utcnow(), body.get("queue_length"), synced=True)
     note_seen(device, seen)  # committed with the response, in one transaction

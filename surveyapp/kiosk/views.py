@@ -154,6 +154,8 @@ def survey(code: str, channel: str):
                 submitted_at=utcnow(),
                 channel=channel,
                 honeypot=bool(form.contact.data),
+                asked=_asked(),
+                device_time=True,  # the start comes back from the page, which the browser may have set
             )
             try:
                 record(draft, limit, FlagRules.from_config(current_app.config))
@@ -208,6 +210,13 @@ def _timestamp(value: str) -> dt.datetime:
     if parsed.tzinfo is None:
         abort(400, description=_("The form's start time has no time zone."))
     return parsed
+
+
+def _asked() -> frozenset[str] | None:
+    """The codes of the questions the page showed (hidden field ``asked``, space-separated); ``None`` when the
+    page does not say (every question was shown). Unknown codes are refused by the recording."""
+    value = request.form.get("asked")
+    return frozenset(value.split()) if value is not None else None
 
 
 def _attach_error(form, questionnaire, exc: SubmissionError) -> str | None:
