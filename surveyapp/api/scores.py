@@ -28,8 +28,8 @@ exist). Errors are JSON ``{"error": ..., "message": ..., "where": ...}`` with a 
     as above.
 
     200: the header fields as above, ``"responses_by_status"`` (the unit's responses in the period: ``ok``,
-    ``noted`` (flagged for review, counted), ``flagged``, ``excluded``, and ``partial`` among them), ``"unit": Unit`` with ``"level"`` and
-    ``"left_out_flagged"``, ``"above":
+    ``noted`` (flagged for review, counted), ``flagged``, ``excluded``, and ``partial`` among them),
+    ``"unit": Unit`` with ``"level"`` and ``"left_out_flagged"``, ``"above":
     [Unit]`` (the areas that contain it, finest first, as its PDF report compares them) and ``"children":
     [Unit]`` (its agencies or counters inside the person's scope). A unit without responses in the period
     has ``"respondents": 0`` and empty ``"indices"``.

@@ -203,15 +203,21 @@ def place(
     received_at: dt.datetime,
     version_since: dt.datetime | None,
     rules: FlagRules,
+    sent_at: dt.datetime | None = None,
 ) -> Placement:
     """Place a response whose times come from a device's clock.
 
-    Plausible times (:func:`clock_problem`) stay as they are. Otherwise the response is placed at the server's
-    receipt (and so in the receipt's period), flagged ``device_clock``, and the device's times are kept beside:
+    Plausible times (:func:`clock_problem`) stay as they are. Otherwise the response is flagged
+    ``device_clock``, the device's times are kept beside it, and it is placed:
 
-    * sent at an implausible time: ``submitted_at`` = receipt; if the start is on the same wrong clock (also
-      implausible, no later than the sending and at most :data:`LONGEST_ANSWERING` before it), the duration
-      is kept: ``started_at`` = receipt − (device sent − device started);
+    * when the device also said what its clock read as it sent this very request (``sent_at``), by the
+      clock's error: each time + (receipt − ``sent_at``), if that gives plausible times no later than the
+      receipt (an answer queued offline on a reset clock keeps its true moment and its spacing from the
+      others, so a queue sent together is not a burst);
+    * otherwise at the server's receipt (and so in the receipt's period): ``submitted_at`` = receipt; if the
+      start is on the same wrong clock (also implausible, no later than the sending and at most
+      :data:`LONGEST_ANSWERING` before it), the duration is kept: ``started_at`` = receipt − (device sent −
+      device started);
     * started at an implausible time but sent at a plausible one (the clock was set right meanwhile):
       ``submitted_at`` stays, the duration is unknown;
     * when the duration is unknown, ``started_at`` = ``submitted_at`` and the too-fast rule is not applied.
@@ -221,15 +227,21 @@ def place(
     if start_problem is None and end_problem is None:
         return Placement(started_at, submitted_at)
     took = submitted_at - started_at
-    if end_problem is None:
-        placed_end, known = submitted_at, False
+    outcome = "placed at the server's receipt"
+    corrected = _corrected(started_at, submitted_at, received_at, version_since, rules, sent_at)
+    if end_problem is not None and corrected is not None:
+        (placed_start, placed_end), known = corrected, True
+        outcome = f"placed by the clock's error at sending ({_span(received_at - sent_at)})"
     else:
-        placed_end = received_at
-        known = start_problem is not None and dt.timedelta(0) <= took <= LONGEST_ANSWERING
-    placed_start = placed_end - took if known else placed_end
+        if end_problem is None:
+            placed_end, known = submitted_at, False
+            outcome = "kept when it was sent, duration unknown"
+        else:
+            placed_end = received_at
+            known = start_problem is not None and dt.timedelta(0) <= took <= LONGEST_ANSWERING
+        placed_start = placed_end - took if known else placed_end
     which, problem = ("sent", end_problem) if end_problem else ("started", start_problem)
     shown = (submitted_at if end_problem else started_at).astimezone(LOCAL_ZONE)
-    outcome = "placed at the server's receipt" if end_problem else "kept when it was sent, duration unknown"
     detail = f"the device's clock said {which} {shown:%Y-%m-%d %H:%M}, {problem}; {outcome}"
     return Placement(
         started_at=placed_start,
@@ -239,6 +251,36 @@ def place(
         finding=Finding("device_clock", detail[:200]),
         duration_known=known,
     )
+
+
+def _corrected(
+    started_at: dt.datetime,
+    submitted_at: dt.datetime,
+    received_at: dt.datetime,
+    version_since: dt.datetime | None,
+    rules: FlagRules,
+    sent_at: dt.datetime | None,
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The times corrected by the clock's error at sending, when ``sent_at`` is given and they are plausible."""
+    if sent_at is None or not dt.timedelta(0) <= submitted_at - started_at <= LONGEST_ANSWERING:
+        return None
+    error = received_at - sent_at
+    start, end = started_at + error, submitted_at + error
+    if sent_at < submitted_at:  # sent before it was given: not the same clock
+        return None
+    if clock_problem(start, received_at, version_since, rules) or clock_problem(end, received_at, version_since, rules):
+        return None
+    return start, end
+
+
+def _span(delta: dt.timedelta) -> str:
+    """A clock's error in words: ``56 years``, ``3 days``, ``-2 h``."""
+    seconds = delta.total_seconds()
+    size = abs(seconds)
+    for unit, length in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if size >= length:
+            return f"{seconds / length:+.0f} {unit}"
+    return f"{seconds:+.0f} s"
 
 
 def outside_hours(submitted_at: dt.datetime, hours: Mapping[str, Sequence[Sequence[str]]], rules: FlagRules):

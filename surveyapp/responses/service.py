@@ -79,6 +79,9 @@ class Draft:
     #: (:func:`surveyapp.integrity.rules.place`) instead of being refused. ``False`` for times a program or a
     #: person gives on purpose (imports, paper forms keyed in), which are taken as they are.
     device_time: bool = False
+    #: What the device's clock read when it sent this request (for times from a device's clock): with it, a
+    #: response on a wrong clock is placed by the clock's error rather than at the receipt.
+    sent_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -148,10 +151,9 @@ def _prepare(
     placement = None
     if draft.device_time:
         since = getattr(draft.version, "loaded_at", None)
-        placement = place(draft.started_at, draft.submitted_at, now, since, rules or FlagRules())
-    if placement is None or placement.finding is None:
-        if draft.started_at > draft.submitted_at:
-            raise SubmissionError("started_at", "the questionnaire was submitted before it was started")
+        placement = place(draft.started_at, draft.submitted_at, now, since, rules or FlagRules(), draft.sent_at)
+    if (placement is None or placement.finding is None) and draft.started_at > draft.submitted_at:
+        raise SubmissionError("started_at", "the questionnaire was submitted before it was started")
     if draft.case_code is not None and not CASE_CODE.match(draft.case_code):
         raise SubmissionError("case_code", "a case-file code has letters, digits and . / _ - only")
     comment = _clean_text(draft.comment, comment_limit)
@@ -363,9 +365,7 @@ def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> 
         if findings:  # stored flagged in the same transaction: nobody sees it otherwise
             response.status = status_for(findings)
             db.session.execute(
-                update(Response.__table__)
-                .where(Response.__table__.c.id == response.id)
-                .values(status=response.status)
+                update(Response.__table__).where(Response.__table__.c.id == response.id).values(status=response.status)
             )
     if findings:
         apply(response.id, findings)

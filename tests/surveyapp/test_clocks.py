@@ -7,6 +7,7 @@ period) and counted; the device's own times are kept beside them, and the device
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from surveyapp.db import db, utcnow
 from surveyapp.integrity.models import ResponseFlag
-from surveyapp.integrity.rules import CLOCK_SKEW, FlagRules, Finding, clock_problem, place, status_for
+from surveyapp.integrity.rules import CLOCK_SKEW, Finding, FlagRules, clock_problem, place, status_for
 from surveyapp.organisation.models import Counter
 from surveyapp.periods import LOCAL_ZONE
 from surveyapp.responses.models import Response
@@ -93,6 +94,17 @@ def test_a_clock_set_right_while_the_citizen_answered_keeps_the_sending_and_lose
     assert placed.submitted_at == placed.started_at == sent
     assert not placed.duration_known and placed.finding.reason == "device_clock"
     assert "kept when it was sent, duration unknown" in placed.finding.detail
+
+
+def test_what_the_clock_read_at_sending_places_a_queued_answer_at_its_true_moment():
+    started, sent = at("1970-01-01T00:01:00+00:00"), at("1970-01-01T00:03:30+00:00")
+    sending = sent + dt.timedelta(hours=5)  # queued while the network was down
+    placed = place(started, sent, RECEIVED, LOADED, RULES, sent_at=sending)
+    assert placed.submitted_at == RECEIVED - dt.timedelta(hours=5)
+    assert placed.started_at == placed.submitted_at - dt.timedelta(seconds=150) and placed.duration_known
+    assert placed.finding.detail.endswith("placed by the clock's error at sending (+57 years)")
+    # A clock set right between the answer and the sending tells nothing of the answer's moment: the receipt.
+    assert place(started, sent, RECEIVED, LOADED, RULES, sent_at=RECEIVED).submitted_at == RECEIVED
 
 
 def test_only_a_quick_answer_or_a_wrong_clock_leaves_a_response_counted():
@@ -209,3 +221,29 @@ def test_the_devices_page_warns_that_a_tablets_clock_is_wrong_until_it_is_right(
 
     assert post(api, token, body()).status_code == 201  # the supervisor set the date: the next answer is right
     assert "clock-warning" not in supervisor.get("/agency/devices").get_data(as_text=True)
+
+
+def test_a_queue_from_a_reset_clock_keeps_its_spacing_and_is_not_a_burst(open_all_day):
+    """Five answers given three minutes apart on a tablet whose clock says 1970, sent together an hour later:
+    each request says what the clock reads as it is sent, and the answers are placed at their true moments."""
+    app = open_all_day
+    token, client = token_for(app), app.test_client()
+    given = [at("1970-01-01T09:00:00+07:00") + dt.timedelta(minutes=3 * i) for i in range(5)]
+    sending = given[-1] + dt.timedelta(hours=1)
+    ids = []
+    for i, moment in enumerate(given):
+        answers = {"access_info": 5 - i, "staff_polite": 4, "overall": 4, "harassment": "no"}  # five citizens
+        payload = body(
+            started_at=(moment - dt.timedelta(minutes=2)).isoformat(),
+            submitted_at=moment.isoformat(),
+            sent_at=sending.isoformat(),
+            answers={**answers, "informal_payment": "no"},
+        )
+        assert post(client, token, payload).status_code == 201
+        ids.append(payload["id"])
+    rows = [stored(app, i) for i in ids]
+    assert [(flags, row.status) for row, flags in rows] == [({"device_clock"}, "noted")] * 5
+    placed = [row.submitted_at for row, _ in rows]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(placed)]
+    assert all(abs(gap - 180) < 2 for gap in gaps)
+    assert abs((utcnow() - placed[-1]).total_seconds() - 3600) < 60
