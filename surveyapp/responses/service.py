@@ -118,7 +118,8 @@ def _asked_closed(draft: Draft) -> int | None:
     known = {q.code for q in questionnaire.questions}
     unknown = sorted(draft.asked - known)
     if unknown:
-        raise SubmissionError("asked", f"unknown question(s) among those asked: {', '.join(unknown)}")
+        named = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise SubmissionError("asked", f"unknown question(s) among those asked: {named}")
     if not draft.asked:
         raise SubmissionError("asked", "no question was asked")
     return sum(1 for slot in questionnaire.slots if slot.question.code in draft.asked)

@@ -303,6 +303,14 @@ def test_a_fast_answer_with_a_burst_or_a_closed_counter_is_left_out(loaded_app):
         assert list(reasons().values()) == [{"too_fast", "outside_hours"}]
         assert db.session.scalar(select(Response.status)) == "flagged"
 
+        device, start, asked = device_at(), last_monday(9), frozenset(SHORT_FORM)
+        for i in range(4):  # four quick citizens in two minutes: noted, counted
+            send(start + dt.timedelta(seconds=25 * i), seconds=4, given=short_form(5 - i), asked=asked, device=device)
+        assert db.session.scalars(select(Response.status).order_by(Response.id)).all()[1:] == ["noted"] * 4
+        send(start + dt.timedelta(seconds=110), seconds=4, given=short_form(1), asked=asked, device=device)
+        assert list(reasons().values())[1:] == [{"too_fast", "burst"}] * 5  # the burst agrees: all left out
+        assert set(db.session.scalars(select(Response.status))) == {"flagged"}
+
 
 def test_a_question_not_asked_may_not_be_answered_and_a_required_one_not_asked_may_be_empty(loaded_app):
     with loaded_app.app_context():

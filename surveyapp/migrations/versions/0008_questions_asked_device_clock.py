@@ -1,5 +1,8 @@
-"""Questions asked, device clocks: the short form's count of questions shown, the device's own times when its
-clock was implausible, the ``noted`` status (flagged, still counted) and the ``device_clock`` flag
+"""Questions asked and device clocks: questions shown, the device's own times, noted status, device_clock flag
+
+The short form's count of closed questions shown; the device's own times when its clock was implausible and
+the response was placed by the server; the ``noted`` status (flagged for review, still counted); the
+``device_clock`` flag reason.
 
 Revision ID: 0008
 Revises: 0007
