@@ -154,7 +154,7 @@ def survey(code: str, channel: str):
                 submitted_at=utcnow(),
                 channel=channel,
                 honeypot=bool(form.contact.data),
-                asked=_asked(),
+                asked=frozenset(q.code for q in questions) if "asked" in request.form else None,
                 device_time=True,  # the start comes back from the page, which the browser may have set
             )
             try:
@@ -210,13 +210,6 @@ def _timestamp(value: str) -> dt.datetime:
     if parsed.tzinfo is None:
         abort(400, description=_("The form's start time has no time zone."))
     return parsed
-
-
-def _asked() -> frozenset[str] | None:
-    """The codes of the questions the page showed (hidden field ``asked``, space-separated); ``None`` when the
-    page does not say (every question was shown). Unknown codes are refused by the recording."""
-    value = request.form.get("asked")
-    return frozenset(value.split()) if value is not None else None
 
 
 def _attach_error(form, questionnaire, exc: SubmissionError) -> str | None:

@@ -186,7 +186,7 @@ def test_a_tablet_with_a_wrong_clock_is_stored_flagged_and_counted_now(open_all_
         assert db.session.scalar(select(db.func.count()).select_from(Response)) == 1
 
 
-@pytest.mark.parametrize("clock", ["1970", "2001"])
+@pytest.mark.parametrize("clock", list(WRONG_CLOCKS))
 def test_a_browser_kiosk_with_a_wrong_clock_is_stored_flagged_and_counted_now(open_all_day, clock):
     app = open_all_day
     client = app.test_client()
