@@ -121,12 +121,11 @@ def prepare_database(url: str, devices: int) -> list[Kiosk]:
         load_organisation(Path(app.config["ORGANISATION_FILE"]))
         load_directory(Path(app.config["SURVEYS_DIR"]))
         load_volumes(Path(app.config["VOLUMES_FILE"]))
-        # The benchmarks date responses on the mornings before today; a device time before its questionnaire version was
-        # loaded is a wrong clock (flag device_clock), so the versions are taken as loaded a year earlier.
+        # The benchmarks date responses on the mornings before today; a device time before its questionnaire
+        # version was loaded is a wrong clock (flag device_clock), so the versions are taken as loaded a year ago.
+        year_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
         db.session.execute(
-            update(QuestionnaireVersion)
-            .where(QuestionnaireVersion.loaded_at > dt.datetime.now(dt.UTC) - dt.timedelta(days=365))
-            .values(loaded_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=365))
+            update(QuestionnaireVersion).where(QuestionnaireVersion.loaded_at > year_ago).values(loaded_at=year_ago)
         )
         db.session.commit()
         versions = {}
@@ -303,13 +302,8 @@ class Server:
             log.write(f"--- start {dt.datetime.now(dt.UTC).isoformat()} ---\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.environment(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                command, cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -546,18 +540,14 @@ def integrity_problems(url: str) -> list[str]:
             if installed is None:
                 conn.exec_driver_sql(f'CREATE EXTENSION amcheck SCHEMA "{schema}"')
                 installed = schema
-            indexes = (
-                conn.execute(
-                    sa.text(
-                        "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                        "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        "WHERE n.nspname = :schema AND a.amname = 'btree'"
-                    ),
-                    {"schema": schema},
-                )
-                .scalars()
-                .all()
-            )
+            indexes = conn.execute(
+                sa.text(
+                    "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = :schema AND a.amname = 'btree'"
+                ),
+                {"schema": schema},
+            ).scalars().all()
             for index in indexes:
                 try:
                     with conn.begin_nested():
