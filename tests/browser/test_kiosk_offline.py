@@ -231,6 +231,8 @@ def test_a_tablet_whose_clock_reset_to_1970_keeps_its_time_and_its_answers_count
     go_offline(context)
     page.clock.set_fixed_time(given - dt.timedelta(seconds=6))
     page.reload()  # the faces show: the citizen starts
+    # The start is taken once the kiosk has read its device record, before it checks its cache.
+    page.wait_for_selector("html[data-cached='true']", state="attached", timeout=30_000)
     page.clock.set_fixed_time(given)  # six seconds later by the tablet's clock
     rate(page, "Rất hài lòng")
     page.wait_for_selector(".sync[data-waiting='1']", state="attached")
