@@ -91,6 +91,11 @@ class DefaultConfig:
     FLAG_HOURS_GRACE_MINUTES = 30
     #: Recent responses of the source read per submission, at most (keeps flagging cheap at any volume).
     FLAG_SCAN_LIMIT = 60
+    #: A device's time is implausible (flag ``device_clock``; the response is placed at the server's receipt)
+    #: when it is before its questionnaire version was loaded, in the future, or more than this many days
+    #: before the server received it. An offline queue never drops an answer, but a tablet is rarely off the
+    #: network for a month; a clock reset by a flat battery (1970, 2001, ...) is years off.
+    DEVICE_CLOCK_MAX_AGE_DAYS = 30
     #: Free-text comments are shown only for groups of at least this many responses (anonymity).
     MIN_GROUP_SIZE = 5
     #: Longest free-text comment kept, in characters.

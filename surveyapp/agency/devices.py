@@ -68,6 +68,7 @@ def devices():
     return render_template(
         "agency/devices.html",
         devices=listed,
+        wrong_clocks=service.wrong_clocks(d.id for d in listed if d.active),
         enrol_form=_enrol_form() if may(Action.MANAGE_DEVICES) else None,
         retire_form=RetireForm(),
         policy_form=PolicyForm(),

@@ -28,8 +28,8 @@ exist). Errors are JSON ``{"error": ..., "message": ..., "where": ...}`` with a 
     as above.
 
     200: the header fields as above, ``"responses_by_status"`` (the unit's responses in the period: ``ok``,
-    ``flagged``, ``excluded``, and ``partial`` among them), ``"unit": Unit`` with ``"level"`` and
-    ``"left_out_flagged"``, ``"above":
+    ``noted`` (flagged for review, counted), ``flagged``, ``excluded``, and ``partial`` among them),
+    ``"unit": Unit`` with ``"level"`` and ``"left_out_flagged"``, ``"above":
     [Unit]`` (the areas that contain it, finest first, as its PDF report compares them) and ``"children":
     [Unit]`` (its agencies or counters inside the person's scope). A unit without responses in the period
     has ``"respondents": 0`` and empty ``"indices"``.
@@ -62,9 +62,9 @@ from surveyapp.scores.service import ScoreReport, ScoringError, Unit
 
 
 def status_counts(condition, period: Period) -> dict[str, int]:
-    """Responses per status (``ok``, ``flagged``, ``excluded``) and the partial ones among them."""
+    """Responses per status (``ok``, ``noted``, ``flagged``, ``excluded``) and the partial ones among them."""
     window = (Response.submitted_at >= period.start, Response.submitted_at < period.end)
-    counts = {"ok": 0, "flagged": 0, "excluded": 0}
+    counts = {"ok": 0, "noted": 0, "flagged": 0, "excluded": 0}
     counts.update(
         db.session.execute(
             select(Response.status, func.count()).where(condition, *window).group_by(Response.status)

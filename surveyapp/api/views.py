@@ -194,6 +194,9 @@ def submit_response():
         device=device,
         partial=body.get("partial", False),
         honeypot=bool(body.get("honeypot")),
+        asked=frozenset(body["asked"]) if "asked" in body else None,
+        device_time=True,
+        sent_at=_time(body["sent_at"], "sent_at") if "sent_at" in body else None,
     )
     seen = seen_changes(device, utcnow(), body.get("queue_length"), synced=True)
     note_seen(device, seen)  # committed with the response, in one transaction

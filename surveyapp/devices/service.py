@@ -6,11 +6,12 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from surveyapp.audit import service as audit
@@ -18,6 +19,7 @@ from surveyapp.db import db, utcnow
 from surveyapp.devices.cache import device_cache
 from surveyapp.devices.models import PARTIAL_POLICIES, Device
 from surveyapp.organisation.models import Counter
+from surveyapp.responses.models import Response
 
 #: Marks a string as a kiosk-device token (not a secret itself).
 TOKEN_PREFIX = "kd_"  # noqa: S105  # nosec B105  # a public prefix, not a password
@@ -112,6 +114,47 @@ def _load(digest: str) -> Device | None:
         if loaded is not None:
             db.session.expunge(loaded)
     return device
+
+
+@dataclass(frozen=True)
+class WrongClock:
+    """A device whose latest response came with a time its clock cannot have had right."""
+
+    #: What the device's clock said when it sent that response.
+    device_time: dt.datetime
+    #: When the server received it.
+    received_at: dt.datetime
+
+
+def wrong_clocks(device_ids: Iterable[int]) -> dict[int, WrongClock]:
+    """The devices among ``device_ids`` whose latest response had an implausible clock (flag ``device_clock``;
+    see :func:`surveyapp.integrity.rules.place`), so that a supervisor can set the tablet's date and time.
+
+    One statement: for each device, its latest response through the ``(device_id, submitted_at)`` index (a
+    response with a wrong clock is placed at its receipt, so it is the latest until a right one comes).
+    """
+    ids = list(device_ids)
+    if not ids:
+        return {}
+    earlier = aliased(Response)
+    latest = (
+        select(earlier.id)
+        .where(earlier.device_id == Device.id)
+        .order_by(earlier.submitted_at.desc(), earlier.id.desc())
+        .limit(1)
+        .correlate(Device)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Device.id, Response.device_submitted_at, Response.device_started_at, Response.received_at)
+        .join(Response, Response.id == latest)
+        .where(Device.id.in_(ids))
+    )
+    return {
+        row.id: WrongClock(row.device_submitted_at or row.device_started_at, row.received_at)
+        for row in rows
+        if row.device_submitted_at is not None
+    }
 
 
 #: How fresh a device's "last seen" and "last sync" times are kept. A device sending a queue of answers

@@ -12,8 +12,9 @@ from surveyapp.responses.models import Response
 
 #: ``burst``: more responses from one source in a short time than people can give; ``repeated``: the same
 #: answers again and again in quick succession; ``too_fast``: completed faster than the questions can be read;
-#: ``outside_hours``: submitted while the counter is closed; ``honeypot``: the field people never see was filled.
-REASONS = ("burst", "repeated", "too_fast", "outside_hours", "honeypot")
+#: ``outside_hours``: submitted while the counter is closed; ``honeypot``: the field people never see was filled;
+#: ``device_clock``: the device's clock was implausible, so the response was placed at the server's receipt.
+REASONS = ("burst", "repeated", "too_fast", "outside_hours", "honeypot", "device_clock")
 
 
 class ResponseFlag(db.Model):

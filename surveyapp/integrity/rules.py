@@ -3,6 +3,12 @@
 A *source* is what produced a response: an enrolled device, or — for the browser kiosk and the phone page,
 which carry no device — a counter and channel. Every threshold comes from :class:`FlagRules`, built from the
 configuration (``FLAG_*`` settings), so that the reform office can tune them without a code change.
+
+Not every reason weighs the same. A quick response or a wrong device clock alone says nothing against the
+answers themselves: people who know what they think tap fast, and a tablet whose battery ran flat forgets the
+date. Such a response is ``noted`` — it counts in scores and waits for the reform office's review. Only when a
+signal of production agrees (a burst from the same source, the same answers repeated, a closed counter, the
+honeypot) is it ``flagged``: left out of scores until reviewed. :func:`status_for` is that rule.
 """
 
 from __future__ import annotations
@@ -15,6 +21,12 @@ from typing import Any
 from surveyapp.periods import LOCAL_ZONE
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Reasons that alone leave a response counted (status ``noted``); any other reason excludes it until review.
+NOTED_ONLY = frozenset({"too_fast", "device_clock"})
+#: A client clock may run ahead of the server's by this much before its time counts as in the future.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+#: The longest a questionnaire can have taken; a longer one, on a wrong clock, gets no duration.
+LONGEST_ANSWERING = dt.timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,8 @@ class FlagRules:
     hours_grace_minutes: int = 30
     #: At most this many recent responses of the source are read per submission.
     scan_limit: int = 60
+    #: A device time more than this many days before the server received it is implausible.
+    clock_max_age_days: int = 30
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FlagRules:
@@ -45,6 +59,7 @@ class FlagRules:
             seconds_per_answer=float(config["FLAG_SECONDS_PER_ANSWER"]),
             hours_grace_minutes=int(config["FLAG_HOURS_GRACE_MINUTES"]),
             scan_limit=int(config["FLAG_SCAN_LIMIT"]),
+            clock_max_age_days=int(config["DEVICE_CLOCK_MAX_AGE_DAYS"]),
         )
 
     @property
@@ -123,13 +138,149 @@ def repeated(new: Sample, neighbours: Sequence[Sample], rules: FlagRules) -> Fin
     )
 
 
-def too_fast(started_at: dt.datetime, submitted_at: dt.datetime, answers: bytes, rules: FlagRules) -> Finding | None:
-    """Completed faster than reading the answered questions allows."""
-    needed = rules.seconds_per_answer * answered(answers)
+def too_fast(
+    started_at: dt.datetime, submitted_at: dt.datetime, answers: bytes, rules: FlagRules, asked: int | None = None
+) -> Finding | None:
+    """Completed faster than reading the answered questions allows.
+
+    Expected time = ``seconds_per_answer`` × the closed questions answered. Only questions shown to the
+    citizen can be answered (``asked`` of them on a short form, for the detail), so the threshold scales with
+    the form actually shown: six questions of a short form need 6 s, not the full form's 25.
+    """
+    count = answered(answers)
+    needed = rules.seconds_per_answer * count
     took = (submitted_at - started_at).total_seconds()
     if took >= needed:
         return None
-    return Finding("too_fast", f"completed in {took:.0f} s, at least {needed:.0f} s expected")
+    shown = f" of {asked} shown" if asked is not None else ""
+    return Finding("too_fast", f"completed in {took:.0f} s, at least {needed:.0f} s expected ({count}{shown} answered)")
+
+
+def status_for(findings: Sequence[Finding]) -> str:
+    """What a response's findings make of it: ``ok`` with none, ``noted`` (counted, to review) when every
+    reason is one of :data:`NOTED_ONLY`, ``flagged`` (left out until reviewed) when any other agrees."""
+    if not findings:
+        return "ok"
+    return "noted" if all(f.reason in NOTED_ONLY for f in findings) else "flagged"
+
+
+def clock_problem(
+    moment: dt.datetime, received_at: dt.datetime, version_since: dt.datetime | None, rules: FlagRules
+) -> str | None:
+    """Why a time read from a device's clock cannot be true, or ``None`` when it can.
+
+    Implausible: after the server's receipt by more than :data:`CLOCK_SKEW` (in the future); before the
+    questionnaire version existed (``version_since``, when it was loaded; no device can have shown it earlier,
+    less the same skew); or more than ``clock_max_age_days`` before receipt (a tablet's clock reset to 1970 or
+    to its firmware's date after a flat battery).
+    """
+    if moment > received_at + CLOCK_SKEW:
+        return "in the future"
+    if version_since is not None and moment < version_since - CLOCK_SKEW:
+        return "before its questionnaire version existed"
+    if moment < received_at - dt.timedelta(days=rules.clock_max_age_days):
+        return f"more than {rules.clock_max_age_days} days before it was received"
+    return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a response goes in time, given what its device's clock said (see :func:`place`)."""
+
+    started_at: dt.datetime
+    submitted_at: dt.datetime
+    #: The device's own times when they were replaced, else ``None``.
+    device_started_at: dt.datetime | None = None
+    device_submitted_at: dt.datetime | None = None
+    finding: Finding | None = None
+    #: Whether ``submitted_at - started_at`` is how long the citizen took (unknown when the clock jumped).
+    duration_known: bool = True
+
+
+def place(
+    started_at: dt.datetime,
+    submitted_at: dt.datetime,
+    received_at: dt.datetime,
+    version_since: dt.datetime | None,
+    rules: FlagRules,
+    sent_at: dt.datetime | None = None,
+) -> Placement:
+    """Place a response whose times come from a device's clock.
+
+    Plausible times (:func:`clock_problem`) stay as they are. Otherwise the response is flagged
+    ``device_clock``, the device's times are kept beside it, and it is placed:
+
+    * when the device also said what its clock read as it sent this very request (``sent_at``), by the
+      clock's error: each time + (receipt − ``sent_at``), if that gives plausible times no later than the
+      receipt (an answer queued offline on a reset clock keeps its true moment and its spacing from the
+      others, so a queue sent together is not a burst);
+    * otherwise at the server's receipt (and so in the receipt's period): ``submitted_at`` = receipt; if the
+      start is on the same wrong clock (also implausible, no later than the sending and at most
+      :data:`LONGEST_ANSWERING` before it), the duration is kept: ``started_at`` = receipt − (device sent −
+      device started);
+    * started at an implausible time but sent at a plausible one (the clock was set right meanwhile):
+      ``submitted_at`` stays, the duration is unknown;
+    * when the duration is unknown, ``started_at`` = ``submitted_at`` and the too-fast rule is not applied.
+    """
+    start_problem = clock_problem(started_at, received_at, version_since, rules)
+    end_problem = clock_problem(submitted_at, received_at, version_since, rules)
+    if start_problem is None and end_problem is None:
+        return Placement(started_at, submitted_at)
+    took = submitted_at - started_at
+    outcome = "placed at the server's receipt"
+    corrected = _corrected(started_at, submitted_at, received_at, version_since, rules, sent_at)
+    if end_problem is not None and corrected is not None:
+        (placed_start, placed_end), known = corrected, True
+        outcome = f"placed by the clock's error at sending ({_span(received_at - sent_at)})"
+    else:
+        if end_problem is None:
+            placed_end, known = submitted_at, False
+            outcome = "kept when it was sent, duration unknown"
+        else:
+            placed_end = received_at
+            known = start_problem is not None and dt.timedelta(0) <= took <= LONGEST_ANSWERING
+        placed_start = placed_end - took if known else placed_end
+    which, problem = ("sent", end_problem) if end_problem else ("started", start_problem)
+    shown = (submitted_at if end_problem else started_at).astimezone(LOCAL_ZONE)
+    detail = f"the device's clock said {which} {shown:%Y-%m-%d %H:%M}, {problem}; {outcome}"
+    return Placement(
+        started_at=placed_start,
+        submitted_at=placed_end,
+        device_started_at=started_at,
+        device_submitted_at=submitted_at,
+        finding=Finding("device_clock", detail[:200]),
+        duration_known=known,
+    )
+
+
+def _corrected(
+    started_at: dt.datetime,
+    submitted_at: dt.datetime,
+    received_at: dt.datetime,
+    version_since: dt.datetime | None,
+    rules: FlagRules,
+    sent_at: dt.datetime | None,
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The times corrected by the clock's error at sending, when ``sent_at`` is given and they are plausible."""
+    if sent_at is None or not dt.timedelta(0) <= submitted_at - started_at <= LONGEST_ANSWERING:
+        return None
+    error = received_at - sent_at
+    start, end = started_at + error, submitted_at + error
+    if sent_at < submitted_at:  # sent before it was given: not the same clock
+        return None
+    if clock_problem(start, received_at, version_since, rules) or clock_problem(end, received_at, version_since, rules):
+        return None
+    return start, end
+
+
+def _span(delta: dt.timedelta) -> str:
+    """A clock's error in words: ``56 years``, ``3 days``, ``-2 h``."""
+    seconds = delta.total_seconds()
+    size = abs(seconds)
+    for unit, length in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if size >= length:
+            return f"{seconds / length:+.0f} {unit}"
+    return f"{seconds:+.0f} s"
 
 
 def outside_hours(submitted_at: dt.datetime, hours: Mapping[str, Sequence[Sequence[str]]], rules: FlagRules):

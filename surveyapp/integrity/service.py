@@ -17,7 +17,7 @@ from surveyapp.db import db, utcnow
 from surveyapp.integrity import rules as r
 from surveyapp.integrity.models import ResponseFlag
 from surveyapp.organisation.models import Counter
-from surveyapp.responses.models import Response
+from surveyapp.responses.models import COUNTED, Response
 
 #: What a review decides: the flags were right (the response is excluded) or wrong (it counts again), with the
 #: audit action that records it.
@@ -81,20 +81,28 @@ def assess(
     rules: r.FlagRules,
     honeypot: bool = False,
     near: list[r.Sample] | None = None,
+    placement: r.Placement | None = None,
 ) -> list[r.Finding]:
     """Apply every rule to a response, stored or about to be; reads (unless given its ``near`` neighbours, see
-    :func:`neighbours`), writes nothing.
+    :func:`neighbours`), writes nothing. ``placement`` is what :func:`~surveyapp.integrity.rules.place` made of
+    the device's clock: its ``device_clock`` finding joins the others, and without a known duration the
+    too-fast rule is not applied. The rules see the response's placed times.
 
-    Returns the findings (empty when the response looks genuine).
+    Returns the findings (empty when the response looks genuine); :func:`~surveyapp.integrity.rules.status_for`
+    says what they make of it.
     """
     new = r.Sample(response.id, response.submitted_at, response.answers, response.partial)
     if near is None:
         near = neighbours(response, rules)
+    timed = placement is None or placement.duration_known
     findings = [
         r.burst(new, near, rules),
         r.repeated(new, near, rules),
-        r.too_fast(response.started_at, response.submitted_at, response.answers, rules),
+        r.too_fast(response.started_at, response.submitted_at, response.answers, rules, response.questions_asked)
+        if timed
+        else None,
         r.outside_hours(response.submitted_at, counter.opening_hours, rules),
+        placement.finding if placement is not None else None,
     ]
     if honeypot:
         findings.append(r.Finding("honeypot", "the hidden field was filled"))
@@ -120,14 +128,15 @@ def flag_new(response: Response, counter: Counter, rules: r.FlagRules, honeypot:
     if not found:
         return []
     apply(response.id, found)
-    response.status = "flagged"
+    response.status = r.status_for(found)
     db.session.flush()
     return [f.reason for f in found]
 
 
 def _flag_others(finding: r.Finding, now) -> None:
     """Flag the earlier responses a finding concerns, unless they already carry a flag for the same reason
-    (a burst of ten flags each member once, and a cleared response is not flagged again for it)."""
+    (a burst of ten flags each member once, and a cleared response is not flagged again for it). Findings
+    with others are bursts and repetitions, signals of production: a ``noted`` response becomes ``flagged``."""
     if not finding.others:
         return
     already = set(
@@ -146,7 +155,7 @@ def _flag_others(finding: r.Finding, now) -> None:
         )
     db.session.execute(
         update(Response)
-        .where(Response.id.in_(fresh), Response.status == "ok")
+        .where(Response.id.in_(fresh), Response.status.in_(COUNTED))
         .values(status="flagged")
         .execution_options(synchronize_session=False)
     )

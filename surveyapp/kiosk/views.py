@@ -154,6 +154,8 @@ def survey(code: str, channel: str):
                 submitted_at=utcnow(),
                 channel=channel,
                 honeypot=bool(form.contact.data),
+                asked=frozenset(q.code for q in questions) if "asked" in request.form else None,
+                device_time=True,  # the start comes back from the page, which the browser may have set
             )
             try:
                 record(draft, limit, FlagRules.from_config(current_app.config))

@@ -19,7 +19,7 @@ the table's shape to a questionnaire that changes between years.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -39,12 +39,18 @@ class AnswerError(ValueError):
         super().__init__(f"{question}: {message}" if question else message)
 
 
-def encode(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue], partial: bool = False) -> bytes:
+def encode(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue],
+    partial: bool = False,
+    asked: Collection[str] | None = None,
+) -> bytes:
     """Encode answers given as ``{question code: value}`` into the version's byte layout.
 
     Unknown question codes, values outside a scale, unknown option codes, too many choices, and a required
     question left unanswered raise :class:`AnswerError`. A ``partial`` response (the citizen left before the
-    end) may leave required questions unanswered.
+    end) may leave required questions unanswered. With ``asked`` (the codes of the questions shown to the
+    citizen), a question not shown is unanswered, required or not, and an answer to it is refused.
     """
     closed = {slot.question.code for slot in questionnaire.slots}
     text = questionnaire.comment_question
@@ -54,12 +60,20 @@ def encode(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue], par
     out = bytearray(questionnaire.width)
     for slot in questionnaire.slots:
         value = answers.get(slot.question.code)
+        if asked is not None and slot.question.code not in asked:
+            if not _empty(value):
+                raise AnswerError(slot.question.code, "this question was not asked")
+            continue
         out[slot.offset : slot.offset + slot.width] = _encode_one(slot.question, value, slot.width, partial)
     return bytes(out)
 
 
+def _empty(value: AnswerValue) -> bool:
+    return value is None or value == [] or value == ""
+
+
 def _encode_one(question: Question, value: AnswerValue, width: int, partial: bool) -> bytes:
-    if value is None or value == [] or value == "":
+    if _empty(value):
         if not (question.skippable or partial):
             raise AnswerError(question.code, "an answer is required")
         return bytes(width)

@@ -144,7 +144,7 @@ def current_version(instrument_code: str) -> QuestionnaireVersion | None:
 def version_ref(instrument_code: str, version: int) -> VersionRef | None:
     """The stored version ``version`` of an instrument, for recording a response; ``None`` if there is none."""
     row = db.session.execute(
-        select(QuestionnaireVersion.id, QuestionnaireVersion.digest)
+        select(QuestionnaireVersion.id, QuestionnaireVersion.digest, QuestionnaireVersion.loaded_at)
         .join(Instrument)
         .where(Instrument.code == instrument_code, QuestionnaireVersion.version == version)
     ).one_or_none()
@@ -152,7 +152,7 @@ def version_ref(instrument_code: str, version: int) -> VersionRef | None:
         return None
     if not is_built(row.digest):
         db.session.get(QuestionnaireVersion, row.id).definition  # noqa: B018 - builds and keeps it
-    return VersionRef(row.id, instrument_code, version, row.digest)
+    return VersionRef(row.id, instrument_code, version, row.digest, row.loaded_at)
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -75,7 +75,7 @@ class QuestionnaireVersion(db.Model):
 
 @dataclass(frozen=True)
 class VersionRef:
-    """What recording a response needs of a stored version, read as four columns rather than an object.
+    """What recording a response needs of a stored version, read as five columns rather than an object.
 
     Recording goes through :func:`surveyapp.questionnaires.loader.version_ref`, which builds the definition on
     first sight of its digest; a submission then costs one narrow query for its questionnaire.
@@ -85,6 +85,8 @@ class VersionRef:
     instrument_code: str
     version: int
     digest: str
+    #: When the version was loaded: no device can have shown it before.
+    loaded_at: dt.datetime | None = None
 
     @property
     def definition(self) -> Questionnaire:

@@ -25,7 +25,7 @@ from surveyapp.organisation.tree import OrgTree, Scope
 from surveyapp.periods import Period, parse_period
 from surveyapp.questionnaires.definition import Questionnaire
 from surveyapp.reports.scope import unit_inside
-from surveyapp.responses.models import Response
+from surveyapp.responses.models import COUNTED, STATUSES, Response
 from surveyapp.scores.cache import cached_scores
 from surveyapp.scores.measures import has_target, headline_index, measure_of
 from surveyapp.scores.reconstruct import reconstruct
@@ -440,7 +440,7 @@ def _comments(report: ScoreReport, level: str, unit_id: int, tree: OrgTree, limi
         condition = Response.agency_id == unit_id
     else:
         condition = Response.area_id.in_(tree.areas_in(Scope("area", unit_id)))
-    statuses = ("ok",) if report.settings.exclude_flagged else ("ok", "flagged", "excluded")
+    statuses = COUNTED if report.settings.exclude_flagged else STATUSES
     rows = db.session.execute(
         select(Response.submitted_at, Response.comment)
         .where(

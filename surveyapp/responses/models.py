@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, Uuid, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.db import BigId, UTCDateTime, db, utcnow
@@ -15,8 +15,12 @@ from surveyapp.questionnaires.models import QuestionnaireVersion
 #: Where a response came from.
 CHANNELS = ("kiosk", "phone", "paper", "import")
 #: ``ok`` counts in scores; ``flagged`` looks produced rather than given (excluded by default, reviewable);
-#: ``excluded`` was confirmed as not genuine. Responses are never deleted.
-STATUSES = ("ok", "flagged", "excluded")
+#: ``excluded`` was confirmed as not genuine; ``noted`` carries flags that alone do not make it look produced
+#: (a quick answer, a wrong device clock): it counts in scores and waits for review all the same. Responses
+#: are never deleted. New statuses go at the end: scoring reads a status as its index in this tuple.
+STATUSES = ("ok", "flagged", "excluded", "noted")
+#: The statuses that count in scores when flagged responses are left out.
+COUNTED = ("ok", "noted")
 
 
 class Response(db.Model):
@@ -71,8 +75,14 @@ class Response(db.Model):
     #: Sent by a kiosk that reset before the citizen finished (devices whose policy is to submit partials):
     #: required questions may be unanswered. Scores leave partial responses out.
     partial: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: When the citizen started and sent it, by the device's clock; when that clock was implausible (see
+    #: :func:`surveyapp.integrity.rules.clock_problem`), by the server's receipt instead, and the device's own
+    #: times are kept in ``device_started_at`` and ``device_submitted_at``. Periods are by ``submitted_at``.
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: The device's own times, kept only when they were implausible and replaced (flag ``device_clock``).
+    device_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    device_submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: When the server stored it (differs from ``submitted_at`` for answers queued offline).
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Closed answers in the version's byte layout.
@@ -82,6 +92,8 @@ class Response(db.Model):
     #: Case-file code (mã hồ sơ) from the citizen's receipt.
     case_code: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="ok")
+    #: Closed questions presented to the citizen (a short form shows a subset); ``None``: all of the version's.
+    questions_asked: Mapped[int | None] = mapped_column(SmallInteger)
     #: SHA-256 of the response's content, to tell a repeated submission from a conflicting one.
     content_digest: Mapped[str] = mapped_column(String(64))
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from surveyapp import languages
 from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
-from surveyapp.integrity.rules import FlagRules, Sample
+from surveyapp.integrity.rules import CLOCK_SKEW, FlagRules, Placement, Sample, place, status_for
 from surveyapp.integrity.service import apply, assess, neighbour_parameters, neighbours_statement
 from surveyapp.organisation.models import Counter, Field
 from surveyapp.questionnaires.codec import AnswerError, AnswerValue, encode
@@ -30,8 +30,6 @@ CASE_CODE = re.compile(r"^[A-Za-z0-9./_-]{1,64}$")
 #: Control characters other than tab and line breaks, and lone surrogates: no text a citizen types has them,
 #: PostgreSQL refuses NUL and UTF-8 cannot encode a surrogate.
 NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-#: A client clock may run ahead of the server's by this much before its timestamps are refused.
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class SubmissionError(ValueError):
@@ -73,6 +71,17 @@ class Draft:
     partial: bool = False
     #: The field people never see was filled (not stored: it only raises a flag).
     honeypot: bool = False
+    #: Codes of the questions presented to this citizen (a short form shows some of them); ``None``: all the
+    #: version's questions. An answer to a question not asked is refused; a required one not asked may be empty.
+    asked: frozenset[str] | None = None
+    #: ``started_at`` and ``submitted_at`` were read from the client's clock (a kiosk tablet, a browser), which
+    #: may be wrong: implausible times are replaced by the server's receipt and flagged ``device_clock``
+    #: (:func:`surveyapp.integrity.rules.place`) instead of being refused. ``False`` for times a program or a
+    #: person gives on purpose (imports, paper forms keyed in), which are taken as they are.
+    device_time: bool = False
+    #: What the device's clock read when it sent this request (for times from a device's clock): with it, a
+    #: response on a wrong clock is placed by the clock's error rather than at the receipt.
+    sent_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,28 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
 
     Raises :class:`SubmissionError` naming what is wrong.
     """
-    now = now or utcnow()
+    return _prepare(draft, comment_limit, now or utcnow(), None)[0]
+
+
+def _asked_closed(draft: Draft) -> int | None:
+    """The number of closed questions asked (``None`` when every question was); checks the codes."""
+    if draft.asked is None:
+        return None
+    questionnaire = draft.version.definition
+    known = {q.code for q in questionnaire.questions}
+    unknown = sorted(draft.asked - known)
+    if unknown:
+        named = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise SubmissionError("asked", f"unknown question(s) among those asked: {named}")
+    if not draft.asked:
+        raise SubmissionError("asked", "no question was asked")
+    return sum(1 for slot in questionnaire.slots if slot.question.code in draft.asked)
+
+
+def _prepare(
+    draft: Draft, comment_limit: int, now: dt.datetime, rules: FlagRules | None
+) -> tuple[Response, Placement | None]:
+    """:func:`prepare`, and where the device's clock placed the response (``None`` unless ``device_time``)."""
     counter = draft.counter
     if not counter.in_service(now.date()):
         raise SubmissionError("counter", f"counter {counter.code} is no longer in service")
@@ -115,9 +145,15 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
         value = getattr(draft, name)
         if value.tzinfo is None:
             raise SubmissionError(name, "the time must say its time zone")
-        if value > now + CLOCK_SKEW:
+        # A time ahead of the server's is refused from a channel that keeps its own time (an import); from a
+        # device's clock it is placed at the receipt and flagged (see place()).
+        if value > now + CLOCK_SKEW and not draft.device_time:
             raise SubmissionError(name, "the time is in the future")
-    if draft.started_at > draft.submitted_at:
+    placement = None
+    if draft.device_time:
+        since = getattr(draft.version, "loaded_at", None)
+        placement = place(draft.started_at, draft.submitted_at, now, since, rules or FlagRules(), draft.sent_at)
+    if (placement is None or placement.finding is None) and draft.started_at > draft.submitted_at:
         raise SubmissionError("started_at", "the questionnaire was submitted before it was started")
     if draft.case_code is not None and not CASE_CODE.match(draft.case_code):
         raise SubmissionError("case_code", "a case-file code has letters, digits and . / _ - only")
@@ -125,12 +161,15 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
     text_question = questionnaire.comment_question
     if comment and text_question is None:
         raise SubmissionError("comment", "this questionnaire takes no comment")
+    questions_asked = _asked_closed(draft)
     if draft.device is not None and draft.device.counter_id != counter.id:
         raise SubmissionError("counter", f"the device is not enrolled at counter {counter.code}")
     try:
-        answers = encode(questionnaire, draft.answers, partial=draft.partial)
+        answers = encode(questionnaire, draft.answers, partial=draft.partial, asked=draft.asked)
     except AnswerError as exc:
         raise SubmissionError(exc.question or "answers", exc.message) from exc
+    if comment and draft.asked is not None and text_question.code not in draft.asked:
+        raise SubmissionError("comment", "the comment question was not asked")
     if draft.partial and not any(answers) and not comment:
         raise SubmissionError("answers", "a partial response needs at least one answer")
     field_id = draft.field.id if draft.field else counter.field_id
@@ -145,16 +184,19 @@ def prepare(draft: Draft, comment_limit: int, now: dt.datetime | None = None) ->
         channel=draft.channel,
         device_id=draft.device.id if draft.device else None,
         partial=draft.partial,
-        started_at=draft.started_at,
-        submitted_at=draft.submitted_at,
+        started_at=placement.started_at if placement else draft.started_at,
+        submitted_at=placement.submitted_at if placement else draft.submitted_at,
+        device_started_at=placement.device_started_at if placement else None,
+        device_submitted_at=placement.device_submitted_at if placement else None,
         received_at=now,
         answers=answers,
         comment=comment,
         case_code=draft.case_code,
         status="ok",
+        questions_asked=questions_asked,
     )
-    response.content_digest = content_digest({name: getattr(response, name) for name in DIGEST_COLUMNS})
-    return response
+    response.content_digest = content_digest(_content(response, DIGEST_COLUMNS))
+    return response, placement
 
 
 #: The columns that make up what the citizen gave; equal digests over them mean the same response. The moment
@@ -194,11 +236,22 @@ def content_digest(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+def _content(response: Response, columns: tuple[str, ...]) -> dict[str, Any]:
+    """A response's content for its digest: the times its device gave, not those it was placed at (a queue
+    sent again after a minute is the same response, though a wrong clock places it at each receipt)."""
+    content = {name: getattr(response, name) for name in columns}
+    for name in ("started_at", "submitted_at"):
+        own = getattr(response, "device_" + name)
+        if name in content and own is not None:
+            content[name] = own
+    return content
+
+
 def _existing(response: Response) -> Recorded | None:
     stored = db.session.scalar(select(Response).where(Response.uuid == response.uuid))
     if stored is None:
         return None
-    legacy = content_digest({name: getattr(response, name) for name in LEGACY_DIGEST_COLUMNS})
+    legacy = content_digest(_content(response, LEGACY_DIGEST_COLUMNS))
     if stored.content_digest not in (response.content_digest, legacy):
         raise ConflictError("uuid", f"response {response.uuid} was already stored with different answers")
     return Recorded(stored, duplicate=True)
@@ -279,19 +332,20 @@ def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> 
     A repeated submission of the same id and content returns the stored row with ``duplicate=True``; the same
     id with different content raises :class:`ConflictError`. The unique index on ``uuid`` decides between two
     submissions racing each other (see :func:`_insert_new`). With ``rules``, the response is checked for signs
-    of being produced rather than given, and stored flagged, with its flags, in the same transaction (see
-    :mod:`surveyapp.integrity`): nobody sees it unflagged. The returned response of a new submission is not
+    of being produced rather than given, and stored with its flags and the status they make
+    (:func:`~surveyapp.integrity.rules.status_for`), in the same transaction (see :mod:`surveyapp.integrity`):
+    nobody sees it unflagged. Times from a device's clock (``draft.device_time``) that cannot be true are
+    replaced by the receipt (:func:`~surveyapp.integrity.rules.place`). The returned response of a new submission is not
     attached to the session: its columns are what was stored. A response of a device retired meanwhile is not
     stored (:class:`RetiredDeviceError`, after a rollback).
     """
-    response = prepare(draft, comment_limit)
+    response, placement = _prepare(draft, comment_limit, utcnow(), rules)
     # On PostgreSQL the insert also reads what the rules look at (one round trip); elsewhere they read first.
     together = rules is not None and db.engine.dialect.name == "postgresql"
     findings = []
     if rules is not None and not together:
-        findings = assess(response, draft.counter, rules, honeypot=draft.honeypot)
-    if findings:
-        response.status = "flagged"
+        findings = assess(response, draft.counter, rules, honeypot=draft.honeypot, placement=placement)
+    response.status = status_for(findings)
     try:
         stored = _insert_new(response, rules if together else None)
         while stored is None:
@@ -308,11 +362,11 @@ def record(draft: Draft, comment_limit: int, rules: FlagRules | None = None) -> 
         raise
     response.id, near = stored
     if together:
-        findings = assess(response, draft.counter, rules, honeypot=draft.honeypot, near=near)
+        findings = assess(response, draft.counter, rules, honeypot=draft.honeypot, near=near, placement=placement)
         if findings:  # stored flagged in the same transaction: nobody sees it otherwise
-            response.status = "flagged"
+            response.status = status_for(findings)
             db.session.execute(
-                update(Response.__table__).where(Response.__table__.c.id == response.id).values(status="flagged")
+                update(Response.__table__).where(Response.__table__.c.id == response.id).values(status=response.status)
             )
     if findings:
         apply(response.id, findings)

@@ -26,12 +26,14 @@ from surveyapp.organisation.models import Agency, Area, Counter, Field
 from surveyapp.periods import Period
 from surveyapp.questionnaires.definition import RESPONDENT_TYPES, Question, Questionnaire
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
-from surveyapp.responses.models import STATUSES, Response
+from surveyapp.responses.models import COUNTED, STATUSES, Response
 from surveyapp.scores.data import ResponseArrays, load_responses
 from surveyapp.scores.design import MergedCell, build_design
 from surveyapp.scores.settings import Settings, settings_for
 
-OK = STATUSES.index("ok")
+#: The status codes that count when flagged responses are left out: ``ok`` and ``noted`` (flagged for review
+#: by reasons that alone do not make a response look produced, see surveyapp/integrity/rules.py).
+COUNTED_CODES = np.array([STATUSES.index(status) for status in COUNTED])
 #: Names of the further SIPAS indices, by the role of the question they come from.
 EXTRA_NAMES = {"overall": "overall_question", "harassment": "harassment", "informal_payment": "informal_payment"}
 
@@ -185,7 +187,7 @@ def compute_scores(
         arrays = arrays.subset(np.isin(arrays.agency, np.fromiter(agencies, dtype=arrays.agency.dtype)))
     keep = ~arrays.partial  # an unfinished questionnaire is counted in the unit but never scored
     if settings.exclude_flagged:
-        keep &= arrays.status == OK
+        keep &= np.isin(arrays.status, COUNTED_CODES)
     left_out = int((~keep).sum())
     levels, domains, units = _domains(arrays)
     groupings = tuple(name for name in domains if name not in levels)

@@ -3,15 +3,17 @@ arrive exactly once, and the kiosk clears itself after the citizen leaves."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import select
 
-from surveyapp.db import db
+from surveyapp.db import db, utcnow
 from surveyapp.devices.models import Device
 from surveyapp.devices.service import enrol
+from surveyapp.integrity.models import ResponseFlag
 from surveyapp.organisation.models import Counter
 from surveyapp.questionnaires.codec import decode
 from surveyapp.responses.models import Response
@@ -228,3 +230,37 @@ def test_each_citizen_gets_a_short_form_drawn_for_the_tablet(tablet, loaded_app)
     with loaded_app.app_context():
         asked = db.session.scalar(select(Response.questions_asked))
     assert not partial and asked == 9 and "sex" in answers and answers["sex"] is None
+
+
+
+def test_a_tablet_whose_clock_reset_to_1970_keeps_its_time_and_its_answers_count_when_they_were_given(
+    tablet, loaded_app
+):
+    """A flat battery set the tablet's clock to 1970. Answers queued offline keep the tablet's own time; each
+    attempt to send also says what the clock reads, so the server places them when they were given (an hour
+    before the network came back), flags the clock, and counts them."""
+    with loaded_app.app_context():
+        db.session.scalar(select(Counter).where(Counter.code == RATING)).opening_hours = {}  # any hour of the run
+        db.session.commit()
+    context, page, _ = tablet
+    connect(page, enrolled(loaded_app, RATING), RATING)
+    given = dt.datetime(1970, 1, 1, 2, 0, tzinfo=dt.UTC)
+    go_offline(context)
+    page.clock.set_fixed_time(given - dt.timedelta(seconds=6))
+    page.reload()  # the faces show: the citizen starts
+    # The start is taken once the kiosk has read its device record, before it checks its cache.
+    page.wait_for_selector("html[data-cached='true']", state="attached", timeout=30_000)
+    page.clock.set_fixed_time(given)  # six seconds later by the tablet's clock
+    rate(page, "Rất hài lòng")
+    page.wait_for_selector(".sync[data-waiting='1']", state="attached")
+    page.clock.set_fixed_time(given + dt.timedelta(hours=1))  # an hour later, still 1970 on the tablet
+    go_online(context)
+    page.wait_for_selector(".sync[data-state='sent']", state="attached", timeout=20_000)
+    with loaded_app.app_context():
+        [response] = db.session.scalars(select(Response)).all()
+        reasons = set(db.session.scalars(select(ResponseFlag.reason).where(ResponseFlag.response_id == response.id)))
+        assert reasons == {"device_clock"} and response.status == "noted"
+        assert response.device_submitted_at == given  # the tablet's own time, kept
+        assert response.submitted_at - response.started_at == dt.timedelta(seconds=6)
+        placed = utcnow() - response.submitted_at
+        assert dt.timedelta(minutes=59) < placed < dt.timedelta(minutes=62)  # when it was given, by the server

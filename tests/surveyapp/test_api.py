@@ -166,7 +166,7 @@ def test_scores_count_flagged_responses_but_leave_them_out(loaded_app, scored):
     sign_in(client, ACCOUNTS["area"].email, ACCOUNTS["area"].password)
     period = f"{scored:%Y-%m}"
     data = scores_of(client, f"/counter/{COUNTER}", period=period).get_json()
-    assert data["responses_by_status"] == {"ok": 6, "flagged": 5, "excluded": 0, "partial": 0}
+    assert data["responses_by_status"] == {"ok": 6, "noted": 0, "flagged": 5, "excluded": 0, "partial": 0}
     unit = data["unit"]
     indices = unit["indices"]
     assert unit["respondents"] == 6 and unit["left_out_flagged"] == 5

@@ -438,6 +438,7 @@ def test_injected_comments_are_shown_escaped_and_exported_as_text(loaded_app):
     formula (in CSV, one that would be gets a leading apostrophe)."""
     create_accounts(loaded_app, "office")
     token, api = token_for(loaded_app), loaded_app.test_client()
+    loaded_app.config["DEVICE_CLOCK_MAX_AGE_DAYS"] = 3650  # a tablet sending answers of March (as if offline)
     weekdays = (2, 3, 4, 5, 6, 9, 10, 11, 12, 13)  # March 2026, in office hours: nothing is flagged
     for day, text in zip(weekdays, [*INJECTIONS, "=1+1", "@SUM(A1)"], strict=True):
         at, started = f"2026-03-{day:02d}T09:30:00+07:00", f"2026-03-{day:02d}T09:20:00+07:00"

@@ -168,7 +168,9 @@
     }
 
     function send(item, behind) {
-      var body = Object.assign({}, item.body, { queue_length: behind });
+      // The queued body keeps the device's own times; each attempt also says what the clock reads now, so
+      // that the server can place answers given on a wrong clock (reset to 1970 by a flat battery).
+      var body = Object.assign({}, item.body, { queue_length: behind, sent_at: new Date().toISOString() });
       return fetch(data.submit, {
         method: "POST",
         headers: { Authorization: "Bearer " + device.token, "Content-Type": "application/json" },
