@@ -43,8 +43,13 @@ def main() -> None:
     from tests.helpers import form_of
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3", "SECRET_KEY": "bench",
-                          "SESSION_COOKIE_SECURE": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+                "SECRET_KEY": "bench",
+                "SESSION_COOKIE_SECURE": False,
+            }
+        )
         result = app.test_cli_runner().invoke(args=["setup-demo", "--responses", str(args.responses)])
         assert result.exit_code == 0, result.output
         with app.app_context():
@@ -95,8 +100,18 @@ def add_response(period_code: str) -> None:
     period = parse_period(period_code)
     middle = period.start + (period.end - period.start) / 2
     counter = db.session.scalar(select(Counter).where(Counter.code == "ttpv-moc-chau-dat-dai"))
-    record(Draft(uuid=uuid.uuid4(), counter=counter, version=current_version("sipas"), answers={"access_info": 5},
-                 language="vi", started_at=middle - dt.timedelta(minutes=2), submitted_at=middle), 2000)
+    record(
+        Draft(
+            uuid=uuid.uuid4(),
+            counter=counter,
+            version=current_version("sipas"),
+            answers={"access_info": 5},
+            language="vi",
+            started_at=middle - dt.timedelta(minutes=2),
+            submitted_at=middle,
+        ),
+        2000,
+    )
 
 
 if __name__ == "__main__":

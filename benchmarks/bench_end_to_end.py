@@ -154,17 +154,35 @@ def main(argv: list[str] | None = None) -> None:
                     raise RuntimeError(f"scores answered {scores.status_code}: {scores.text[:300]}")
                 answer = scores.json()
                 period = answer["period"] if isinstance(answer["period"], str) else answer["period"]["code"]
-                print(f"scored every agency of {period} in the server: {len(answer['units'])} units in "
-                      f"{score_seconds:.2f} s", flush=True)
+                print(
+                    f"scored every agency of {period} in the server: {len(answer['units'])} units in "
+                    f"{score_seconds:.2f} s",
+                    flush=True,
+                )
                 worker_peak = _peak_rss_mib(_workers(server.process.pid))
             step = time.perf_counter()
             out = Path(scratch) / "reports"
             log = (Path(scratch) / "reports.log").open("w+", encoding="utf-8")
             batch = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "surveyapp", "reports", "--period", period,
-                 "--level", "agency", "--out", str(out)],
+                [
+                    sys.executable,
+                    "-m",
+                    "flask",
+                    "--app",
+                    "surveyapp",
+                    "reports",
+                    "--period",
+                    period,
+                    "--level",
+                    "agency",
+                    "--out",
+                    str(out),
+                ],
                 env={**os.environ, "DATABASE_URL": url, "SURVEYAPP_SECRET_KEY": "bench"},
-                stdout=log, stderr=subprocess.STDOUT, text=True, cwd=harness.ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                cwd=harness.ROOT,
             )
             batch_peak = _watch_memory(batch)
             log.seek(0)

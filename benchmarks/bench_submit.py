@@ -244,8 +244,14 @@ def profile(url: str, kiosks, requests: int, day: dt.date) -> None:
     """cProfile ``requests`` submissions through the app in this process and print the time of each step."""
     from surveyapp import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_STORAGE_URI": REDIS_URL,
-                      "API_DEVICE_LIMIT": harness.UNLIMITED})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "API_DEVICE_LIMIT": harness.UNLIMITED,
+        }
+    )
     client = app.test_client()
     rng = random.Random(7)
     clock = MorningClock(day)

@@ -302,8 +302,13 @@ class Server:
             log.write(f"--- start {dt.datetime.now(dt.UTC).isoformat()} ---\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                command,
+                cwd=ROOT,
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -540,14 +545,18 @@ def integrity_problems(url: str) -> list[str]:
             if installed is None:
                 conn.exec_driver_sql(f'CREATE EXTENSION amcheck SCHEMA "{schema}"')
                 installed = schema
-            indexes = conn.execute(
-                sa.text(
-                    "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                    "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = :schema AND a.amname = 'btree'"
-                ),
-                {"schema": schema},
-            ).scalars().all()
+            indexes = (
+                conn.execute(
+                    sa.text(
+                        "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                        "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = :schema AND a.amname = 'btree'"
+                    ),
+                    {"schema": schema},
+                )
+                .scalars()
+                .all()
+            )
             for index in indexes:
                 try:
                     with conn.begin_nested():

@@ -171,8 +171,20 @@ def run(
     def go() -> None:
         asyncio.run(
             _run(
-                base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body,
-                result, path, rate,
+                base_url,
+                kiosks,
+                concurrency,
+                count,
+                duration,
+                seed,
+                timeout,
+                backoff,
+                max_backoff,
+                give_up,
+                body,
+                result,
+                path,
+                rate,
             )
         )
 
@@ -187,7 +199,19 @@ def run(
 
 
 async def _run(
-    base_url, kiosks, concurrency, count, duration, seed, timeout, backoff, max_backoff, give_up, body, result, path,
+    base_url,
+    kiosks,
+    concurrency,
+    count,
+    duration,
+    seed,
+    timeout,
+    backoff,
+    max_backoff,
+    give_up,
+    body,
+    result,
+    path,
     rate,
 ) -> None:
     started = time.perf_counter()
@@ -291,8 +315,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     kiosks = load_kiosks(args.tokens_file)[: args.kiosks]
     result = run(
-        args.url, kiosks, concurrency=args.concurrency, count=args.count, duration=args.duration, seed=args.seed,
-        timeout=args.timeout, give_up=args.give_up,
+        args.url,
+        kiosks,
+        concurrency=args.concurrency,
+        count=args.count,
+        duration=args.duration,
+        seed=args.seed,
+        timeout=args.timeout,
+        give_up=args.give_up,
     )
     print(f"{len(kiosks)} kiosks, {args.concurrency} connections")
     print(result.summary())

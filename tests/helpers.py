@@ -32,6 +32,14 @@ def form_of(html: str) -> tuple[str, dict[str, str]]:
     return parser.action, parser.hidden
 
 
+def whole_form_of(html: str) -> tuple[str, dict[str, str]]:
+    """Like :func:`form_of`, without the list of questions the page asked: as from a page that asked every
+    question (a counter's short form names only some), so that a test can answer the whole questionnaire."""
+    action, hidden = form_of(html)
+    hidden.pop("asked", None)
+    return action, hidden
+
+
 def response_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Response))
 

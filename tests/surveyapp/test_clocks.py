@@ -19,7 +19,7 @@ from surveyapp.integrity.rules import CLOCK_SKEW, Finding, FlagRules, clock_prob
 from surveyapp.organisation.models import Counter
 from surveyapp.periods import LOCAL_ZONE
 from surveyapp.responses.models import Response
-from tests.helpers import form_of, sipas_form_answers
+from tests.helpers import sipas_form_answers, whole_form_of
 from tests.staff import ACCOUNTS, create_accounts, sign_in
 from tests.surveyapp.test_api import COUNTER, body, post, token_for
 
@@ -191,7 +191,7 @@ def test_a_browser_kiosk_with_a_wrong_clock_is_stored_flagged_and_counted_now(op
     app = open_all_day
     client = app.test_client()
     page = client.get(f"/k/{KIOSK_COUNTER}/survey").get_data(as_text=True)
-    action, hidden = form_of(page)
+    action, hidden = whole_form_of(page)
     started = WRONG_CLOCKS[clock]()[0]
     hidden["started_at"] = started  # as a page whose script stamps the start by the browser's clock
     before = utcnow()

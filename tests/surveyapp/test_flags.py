@@ -24,7 +24,7 @@ from surveyapp.periods import LOCAL_ZONE
 from surveyapp.questionnaires.loader import current_version
 from surveyapp.responses.models import Response
 from surveyapp.responses.service import Draft, SubmissionError, record
-from tests.helpers import form_of, sipas_form_answers
+from tests.helpers import sipas_form_answers, whole_form_of
 from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
 RULES = FlagRules()
@@ -160,7 +160,7 @@ def test_a_sunday_is_closed_but_a_counter_without_hours_never_is(loaded_app):
 
 def test_the_honeypot_of_the_browser_kiosk(loaded_client, loaded_app):
     page = loaded_client.get(f"/k/{COUNTER}/survey")
-    action, hidden = form_of(page.get_data(as_text=True))
+    action, hidden = whole_form_of(page.get_data(as_text=True))
     posted = loaded_client.post(action, data={**hidden, **sipas_form_answers(), "contact": "http://spam.example"})
     assert posted.status_code == 303
     with loaded_app.app_context():

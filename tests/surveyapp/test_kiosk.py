@@ -15,7 +15,7 @@ from surveyapp.db import db
 from surveyapp.organisation.models import Counter
 from surveyapp.questionnaires.codec import decode
 from surveyapp.responses.models import Response
-from tests.helpers import form_of, response_count, sipas_form_answers
+from tests.helpers import form_of, response_count, sipas_form_answers, whole_form_of
 
 SIPAS_COUNTER = "so-tu-phap-1"  # a counter with a fixed field of procedure
 CHOOSING_COUNTER = "ttpv-moc-chau-tong-hop"  # the citizen chooses the field
@@ -26,10 +26,7 @@ def open_form(client, url, short: bool = False):
     a page that asked every question, so that tests can answer the whole questionnaire."""
     page = client.get(url)
     assert page.status_code == 200, page.get_data(as_text=True)
-    action, hidden = form_of(page.get_data(as_text=True))
-    if not short:
-        hidden.pop("asked", None)
-    return action, hidden
+    return (form_of if short else whole_form_of)(page.get_data(as_text=True))
 
 
 def is_checked(html: str, name: str, value: str) -> bool:

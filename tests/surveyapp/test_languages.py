@@ -16,7 +16,7 @@ from surveyapp.questionnaires.loader import definition_files, read_all
 from surveyapp.responses.models import Response
 from tests.helpers import form_of
 
-SIPAS_COUNTER = "so-tu-phap-1"
+SIPAS_COUNTER = "so-noi-vu-1"  # keeps the full form
 SURVEYS = PROJECT_ROOT / "surveys"
 
 HMN_RATING = """\
@@ -171,9 +171,9 @@ def test_the_offline_app_keeps_every_language_and_its_clips(loaded_client):
     assert '<html lang="hmn">' in html and "Hmoob · Tiếng H&#39;Mông" in html
     for url in (
         f"/kiosk/c/{SIPAS_COUNTER}?lang=blt",
-        "/kiosk/voice/sipas/1/hmn/question/access_info",
-        "/kiosk/voice/sipas/1/blt/point/satisfaction/5",
-        "/kiosk/voice/sipas/1/vi/skip",
+        "/kiosk/voice/sipas/2/hmn/question/access_info",
+        "/kiosk/voice/sipas/2/blt/point/satisfaction/5",
+        "/kiosk/voice/sipas/2/vi/skip",
     ):
         assert url.replace("&", "&amp;") in html or url in html
 

@@ -12,7 +12,7 @@ from surveyapp.devices.models import Device
 from surveyapp.devices.service import enrol
 from surveyapp.organisation.models import Counter
 from surveyapp.responses.models import Response
-from tests.helpers import form_of, sipas_form_answers
+from tests.helpers import sipas_form_answers, whole_form_of
 from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 
 COUNTER = "ttpv-moc-chau-dat-dai"
@@ -21,7 +21,7 @@ COUNTER = "ttpv-moc-chau-dat-dai"
 def answer_on(client, path: str):
     page = client.get(path)
     assert page.status_code == 200
-    action, hidden = form_of(page.get_data(as_text=True))
+    action, hidden = whole_form_of(page.get_data(as_text=True))
     return client.post(action, data={**hidden, **sipas_form_answers(4)})
 
 

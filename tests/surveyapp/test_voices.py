@@ -231,11 +231,11 @@ def test_unknown_clips_are_404_with_a_sentence(loaded_client, url, words):
 
 
 def test_the_kiosk_reads_the_question_then_each_choice(loaded_client):
-    html = loaded_client.get("/k/so-tu-phap-1/survey").get_data(as_text=True)
+    html = loaded_client.get("/k/so-noi-vu-1/survey").get_data(as_text=True)  # the full form
     start = html.index('data-audio-list="', html.index('data-code="access_info"')) + len('data-audio-list="')
     listed = html[start : html.index('"', start)].replace("&#34;", '"')
     assert listed == (
-        '["/kiosk/voice/sipas/1/vi/question/access_info", '
-        + ", ".join(f'"/kiosk/voice/sipas/1/vi/point/satisfaction/{v}"' for v in range(1, 6))
-        + ', "/kiosk/voice/sipas/1/vi/skip"]'
+        '["/kiosk/voice/sipas/2/vi/question/access_info", '
+        + ", ".join(f'"/kiosk/voice/sipas/2/vi/point/satisfaction/{v}"' for v in range(1, 6))
+        + ', "/kiosk/voice/sipas/2/vi/skip"]'
     )
