@@ -86,7 +86,7 @@ def generate(count: int, seed: int, days: int | None = None, today: dt.date | No
     if missing:
         raise ValueError(f"questionnaire(s) {', '.join(missing)} not loaded: load the surveys first")
     full_versions = {code: _newest_full_version(code) for code in versions}
-    split = random.Random(seed)  # noqa: S311 - the short form's draws, apart from the answers' stream
+    split = random.Random(seed)  # noqa: S311  # nosec B311  # demo data: the short form's draws, apart from the answers' stream
     fields = db.session.scalars(select(Field).order_by(Field.id)).all()
     agencies = sorted({c.agency for c in counters}, key=lambda a: a.code)
     levels = _agency_levels(rng, agencies)
@@ -336,7 +336,7 @@ def generate_gaming(seed: int, rules: FlagRules, weeks: int = 8, today: dt.date 
     if version is None:
         raise ValueError(f"questionnaire {counter.instrument_code} not loaded: load the surveys first")
     questionnaire = version.definition
-    split = random.Random(seed + 1)  # noqa: S311 - reproducible demo draws
+    split = random.Random(seed + 1)  # noqa: S311  # nosec B311  # reproducible demo draws
     device = enrol(counter, "Máy tính bảng quầy Đất đai (demo)", None).device
     very_satisfied = {q.code: _top(q) for q in questionnaire.questions if q.type != "text" and q.role != "profile"}
     moments: list[tuple[dt.datetime, dict, int]] = []

@@ -33,7 +33,7 @@ def test_setup_demo_builds_everything_and_is_repeatable(app, runner):
     assert "unchanged" in again.output and "keeping them" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 300 + int(gamed[1])
-        assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 4
+        assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 5
 
 
 def test_init_db_on_a_migrated_database_is_a_no_op(runner):

@@ -18,7 +18,7 @@ from surveyapp.db import db
 from surveyapp.devices.models import Device
 from surveyapp.devices.service import retire
 from surveyapp.responses.models import Response
-from tests.helpers import form_of, sipas_form_answers
+from tests.helpers import form_of, sipas_form_answers, whole_form_of
 from tests.openapi import check
 from tests.staff import ACCOUNTS, create_accounts, csrf_token, sign_in
 from tests.surveyapp.test_api import COUNTER, body, post, token_for
@@ -273,7 +273,7 @@ def test_a_retired_device_token_replayed_is_401(loaded_app, device):
 def kiosk_form(client):
     page = client.get(f"/k/{KIOSK_COUNTER}/survey")
     assert page.status_code == 200
-    return form_of(page.get_data(as_text=True))
+    return whole_form_of(page.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("token", [None, "", "forged", "IjEyMyI.ZzZzZg.forged-signature"])
