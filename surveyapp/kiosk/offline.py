@@ -10,6 +10,7 @@ Answers go into a queue in IndexedDB and are sent to ``POST /api/v1/responses`` 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -31,8 +32,6 @@ from surveyapp.voices.prompts import question_prompts
 
 bp = Blueprint("kiosk_app", __name__, url_prefix="/kiosk")
 
-#: Bumped when the service worker's caching changes; old caches are deleted when a new worker activates.
-CACHE_NAME = "surveyapp-kiosk-1"
 STATIC_FILES = (
     "css/app.css",
     "js/kiosk.js",
@@ -43,6 +42,18 @@ STATIC_FILES = (
     "fonts/NotoSans-Bold.woff2",
     "img/kiosk-icon.svg",
 )
+
+
+def _cache_name() -> str:
+    """The name of the tablets' cache, from the content of the files it keeps: a release that changes any of them
+    gives the service worker a new name, so tablets install it and delete the old cache when it activates."""
+    digest = hashlib.sha256()
+    for name in (*STATIC_FILES, "js/kiosk-sw.js"):
+        digest.update((PROJECT_ROOT / "surveyapp" / "static" / name).read_bytes())
+    return f"surveyapp-kiosk-{digest.hexdigest()[:12]}"
+
+
+CACHE_NAME = _cache_name()
 
 
 @bp.app_template_global("read_aloud_clips")

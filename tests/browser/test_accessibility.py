@@ -13,7 +13,8 @@ from surveyapp.db import db
 from surveyapp.devices.service import enrol
 from surveyapp.organisation.models import Counter
 
-pytestmark = pytest.mark.browser
+#: What axe checks is the markup, whatever the database behind it.
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 

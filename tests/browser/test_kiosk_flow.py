@@ -13,6 +13,8 @@ from surveyapp.questionnaires.codec import decode
 from surveyapp.responses.models import Response
 
 pytestmark = pytest.mark.browser
+# Storage on both databases is the concern of the tests of the kiosk views and the response service; here the
+# screens are (``layout``: SQLite only), except the two walks that check what is stored end to end.
 
 SIPAS = "so-tu-phap-1"  # the short form
 FULL = "so-noi-vu-1"  # a counter that keeps the full form
@@ -123,6 +125,7 @@ def test_the_full_form_one_question_per_screen_in_vietnamese(page, loaded_app):
     assert page.locator("h1").inner_text() == "Hôm nay chúng tôi phục vụ Ông/Bà thế nào?"
 
 
+@pytest.mark.layout
 def test_the_short_form_takes_at_most_twelve_taps_and_asks_every_element(page, loaded_app):
     taps = 0
 
@@ -154,6 +157,7 @@ def test_the_short_form_takes_at_most_twelve_taps_and_asks_every_element(page, l
     assert sum(value is not None for code, value in answers.items() if code.split("_")[0] in {"access", "staff"}) == 2
 
 
+@pytest.mark.layout
 def test_a_question_left_is_named_before_sending_and_can_be_answered(page, loaded_app):
     page.goto(f"/k/{WITH_FIELDS}?lang=en")
     page.get_by_role("link", name="Land").tap()
@@ -180,6 +184,7 @@ def test_a_question_left_is_named_before_sending_and_can_be_answered(page, loade
     assert (language, field, answers[first], answers[second]) == ("en", "land", 5, 1)
 
 
+@pytest.mark.layout
 def test_the_language_changes_in_the_middle_without_losing_answers(page, loaded_app):
     page.goto(f"/k/{SIPAS}/survey")
     entries = page.evaluate("history.length")
@@ -197,6 +202,7 @@ def test_the_language_changes_in_the_middle_without_losing_answers(page, loaded_
     assert page.evaluate("history.length") == entries  # the kiosk never piles up history
 
 
+@pytest.mark.layout
 def test_required_question_holds_the_screen_until_answered(page, loaded_app):
     page.goto("/k/so-tu-phap-2/survey")  # case evaluation: most indicators are required
     page.get_by_role("button", name=re.compile("Tiếp")).tap()
@@ -211,6 +217,7 @@ def test_required_question_holds_the_screen_until_answered(page, loaded_app):
 @pytest.mark.layout
 @pytest.mark.parametrize("kiosk_page", VIEWPORTS.values(), ids=VIEWPORTS.keys(), indirect=True)
 @pytest.mark.parametrize("larger", [False, True], ids=["normal text", "A+"])
+@pytest.mark.layout
 def test_the_five_faces_stay_in_one_row_in_order(kiosk_page, larger):
     page = kiosk_page
     page.goto(f"/k/{SIPAS}/survey")
@@ -233,6 +240,7 @@ def test_the_five_faces_stay_in_one_row_in_order(kiosk_page, larger):
 
 @pytest.mark.layout
 @pytest.mark.parametrize("kiosk_page", VIEWPORTS.values(), ids=VIEWPORTS.keys(), indirect=True)
+@pytest.mark.layout
 def test_inactivity_clears_every_answer_and_returns_to_the_start(kiosk_page, loaded_app):
     page = kiosk_page
     page.clock.install()
@@ -261,6 +269,7 @@ def test_inactivity_clears_every_answer_and_returns_to_the_start(kiosk_page, loa
     assert stored_responses(loaded_app) == []
 
 
+@pytest.mark.layout
 def test_the_continue_button_keeps_the_answers(page, loaded_app):
     page.clock.install()
     page.goto(f"/k/{SIPAS}/survey")
@@ -304,6 +313,7 @@ def test_a_failed_send_keeps_the_answers_and_retries_with_the_same_id(kiosk_page
     assert f"response_id={response_id}" in attempts[0] and answers[first] == 5
 
 
+@pytest.mark.layout
 def test_answers_waiting_in_the_outbox_are_sent_after_a_reset(kiosk_page, loaded_app):
     page = kiosk_page
     page.clock.install()
@@ -327,18 +337,24 @@ def test_answers_waiting_in_the_outbox_are_sent_after_a_reset(kiosk_page, loaded
 
 
 @pytest.mark.parametrize("kiosk_page", VIEWPORTS.values(), ids=VIEWPORTS.keys(), indirect=True)
+@pytest.mark.layout
 def test_the_rating_takes_one_tap(kiosk_page, loaded_app):
     page = kiosk_page
     page.goto(f"/k/{RATING}")
     faces = page.locator("#screen-1 label.choice:not(.skip)")
     assert faces.count() == 5  # balanced: two negative faces, a neutral one, two positive
-    faces.nth(4).tap()  # the only tap
-    assert page.locator(".one-tap-thanks").is_visible()
-    page.wait_for_selector("#thanks:not([hidden])", timeout=10_000)
+    with page.expect_navigation(timeout=20_000):  # after the thanks, the kiosk starts over by itself
+        faces.nth(4).tap()  # the only tap
+        assert page.locator(".one-tap-thanks").is_visible()
+        page.wait_for_selector("#thanks:not([hidden])", timeout=10_000)
     [(_, _, field, _, answers)] = stored_responses(loaded_app)
     assert answers == {"rating": 5, "reason": None} and field is None
+    page.wait_for_selector(".progress:not([hidden])")
+    assert visible_screens(page) == ["screen-1"] and page.locator("input:checked").count() == 0  # no trace
+    assert page.locator(".one-tap-thanks").is_hidden() and page.evaluate("sessionStorage.length") == 0
 
 
+@pytest.mark.layout
 def test_the_rating_takes_a_reason_with_a_second_tap(page, loaded_app):
     page.goto(f"/k/{RATING}")
     page.locator("#screen-1 label.choice").nth(1).tap()

@@ -150,6 +150,7 @@ def test_a_prompt_recorded_in_the_browser_plays_on_the_kiosk(microphone_browser,
     context.close()
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("language", ["blt", "hmn"])
 def test_kiosk_in_thai_and_hmong_and_the_recording_page_are_accessible(browser, live_server, loaded_app, language):
     create_accounts(loaded_app, "office")
