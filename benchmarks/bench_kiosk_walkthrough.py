@@ -5,12 +5,14 @@ landscape tablet (1280×800), answering every question it is shown with one tap 
 "what should improve": one choice and Next) and leaving the comment empty. For each form and language it prints:
 
 * **taps**: every tap from the welcome screen to the thank-you screen;
-* **words**: the words the citizen has to read (each screen's question and answers, as shown);
-* **citizen s**: a model of a slow reader's time, ``words / 120 per minute + 1.5 s per tap`` (a reader of
-  little Vietnamese, or an elderly one; a fluent reader takes about half);
+* **words**: the words the citizen has to read: each screen's question and the labels of its answers (those
+  under the faces only on the first screen of faces: after it, the faces speak for themselves);
+* **fluent s** and **slow s**: a model of a citizen's time, ``words / speed + 1.5 s per tap``, for a fluent
+  reader (220 words, in Vietnamese syllables, a minute) and a slow one (120: an elderly citizen, or one who reads
+  little Vietnamese);
 * **machine s**: the wall time of the scripted walk (the app and the browser on this machine).
 
-The full SIPAS form is the baseline: every other form's taps and citizen time are printed as a ratio to it,
+The full SIPAS form is the baseline: every other form's taps and times are printed as a ratio to it,
 measured in the same run. Forms: the short SIPAS form (a counter with the split design), the full form (a counter
 that keeps it), the one-tap rating and the case evaluation; languages: every kiosk language of the questionnaire.
 
@@ -38,7 +40,9 @@ FORMS = {
     "case evaluation": "so-tu-phap-2",
 }
 BASELINE = "sipas full"
-READING_WORDS_PER_MINUTE = 120
+#: Reading speeds in words (Vietnamese: syllables) a minute: a slow reader (elderly, or reading little
+#: Vietnamese) and a fluent one.
+SLOW, FLUENT = 120, 220
 SECONDS_PER_TAP = 1.5
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,7 +53,14 @@ CHROMIUM_ARGS = [
 ]
 
 SHOWN = "() => [...document.querySelectorAll('section.screen')].filter(e => !e.hidden).map(e => e.id).join()"
-WORDS = """s => (s.querySelector('.question') || s).innerText.split(/\\s+/).filter(w => /\\w/u.test(w)).length"""
+#: Words a citizen reads on a screen: the question, and the answers' labels (the faces' labels only the first time:
+#: after one screen of faces, the faces speak for themselves).
+WORDS = """([s, labels]) => {
+  const count = t => t.split(/\\s+/).filter(w => /\\w/u.test(w)).length;
+  const legend = s.querySelector('legend, .legend');
+  const answers = [...s.querySelectorAll(labels ? '.choice-label, .option span' : '.option span')];
+  return count(legend ? legend.innerText : '') + answers.reduce((n, e) => n + count(e.innerText), 0);
+}"""
 
 
 @dataclass(frozen=True)
@@ -61,15 +72,19 @@ class Walk:
     machine: float
 
     @property
-    def citizen(self) -> float:
-        return 60 * self.words / READING_WORDS_PER_MINUTE + SECONDS_PER_TAP * self.taps
+    def slow(self) -> float:
+        return 60 * self.words / SLOW + SECONDS_PER_TAP * self.taps
+
+    @property
+    def fluent(self) -> float:
+        return 60 * self.words / FLUENT + SECONDS_PER_TAP * self.taps
 
 
 def walk(page, base: str, form: str, counter: str, language: str) -> Walk:
     """One citizen from the welcome screen to the thank-you screen."""
     started = time.perf_counter()
     page.goto(f"{base}/k/{counter}?lang={language}")
-    taps, words = 0, 0
+    taps, words, seen_faces = 0, 0, False
     begin = page.locator("a[data-begin]")
     if begin.count():
         words += len(page.locator(".welcome h1").inner_text().split())
@@ -85,11 +100,13 @@ def walk(page, base: str, form: str, counter: str, language: str) -> Walk:
             page.locator(".steps .send").tap()
             taps += 1
             break
-        words += page.locator(f"#{shown}").evaluate(WORDS)
         question = screen.locator(".question")
         kind = question.get_attribute("data-type")
+        words += page.evaluate(WORDS, [screen.element_handle(), not seen_faces])
+        seen_faces = seen_faces or kind == "scale"
         if kind == "scale":
-            screen.locator("label.choice:not(.skip)").nth(3).tap()
+            faces = screen.locator("label.choice:not(.skip)")
+            faces.nth(min(3, faces.count() - 1)).tap()  # "satisfied", or the best of a shorter scale
         else:
             screen.locator("label.option").first.tap()
         taps += 1
@@ -157,20 +174,21 @@ def main(argv: list[str] | None = None) -> None:
         return statistics.median(values)
 
     print(f"Kiosk walkthrough: {args.repeat} walk(s) per form and language, landscape tablet, median of the walks")
-    print(f"citizen s = words / {READING_WORDS_PER_MINUTE} per minute + {SECONDS_PER_TAP} s per tap (a slow reader)")
-    print(f"{'form':18s} {'lang':5s} {'taps':>5s} {'words':>6s} {'citizen s':>10s} {'machine s':>10s}")
+    print(f"fluent s, slow s = words / ({FLUENT}, {SLOW} a minute) + {SECONDS_PER_TAP} s per tap")
+    print(f"{'form':18s} {'lang':5s} {'taps':>5s} {'words':>6s} {'fluent s':>9s} {'slow s':>7s} {'machine s':>10s}")
     for form in FORMS:
         for language in dict.fromkeys(w.language for w in walks if w.form == form):
+            figures = [median(form, language, name) for name in ("taps", "words", "fluent", "slow", "machine")]
             print(
-                f"{form:18s} {language:5s} {median(form, language, 'taps'):5.0f} {median(form, language, 'words'):6.0f}"
-                f" {median(form, language, 'citizen'):10.1f} {median(form, language, 'machine'):10.2f}"
+                f"{form:18s} {language:5s} {figures[0]:5.0f} {figures[1]:6.0f} {figures[2]:9.1f} {figures[3]:7.1f}"
+                f" {figures[4]:10.2f}"
             )
-    base_taps, base_time = median(BASELINE, "vi", "taps"), median(BASELINE, "vi", "citizen")
-    print(f"\nAgainst the full SIPAS form in Vietnamese ({base_taps:.0f} taps, {base_time:.0f} s), same run:")
+    base_taps, base_time = median(BASELINE, "vi", "taps"), median(BASELINE, "vi", "fluent")
+    print(f"\nAgainst the full SIPAS form in Vietnamese ({base_taps:.0f} taps, {base_time:.0f} s fluent), same run:")
     for form in FORMS:
         print(
             f"  {form:18s} taps ×{median(form, 'vi', 'taps') / base_taps:.2f}"
-            f"   citizen time ×{median(form, 'vi', 'citizen') / base_time:.2f}"
+            f"   time ×{median(form, 'vi', 'fluent') / base_time:.2f}"
         )
 
 
