@@ -16,18 +16,16 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response as HttpResponse
 
 from surveyapp.config import PROJECT_ROOT
-from surveyapp.db import db
 from surveyapp.i18n import resolve_language
 from surveyapp.kiosk.audio import AudioUnavailableError, Speech
 from surveyapp.kiosk.forms import SKIP, build_form_class, field_name
 from surveyapp.kiosk.questions import is_one_tap, short_forms
 from surveyapp.kiosk.views import counter_or_404, fields_to_choose, kiosk_settings, version_or_503
 from surveyapp.languages import kiosk_languages, localised, translated
-from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
+from surveyapp.questionnaires.loader import version_or_404
 from surveyapp.voices.prompts import question_prompts
 
 bp = Blueprint("kiosk_app", __name__, url_prefix="/kiosk")
@@ -167,16 +165,7 @@ def audio(instrument: str, version: int, language: str, question: str):
 def voice(instrument: str, version: int, language: str, prompt: str):
     """The read-aloud clip of one prompt (a question, a choice, a title; keys in :mod:`surveyapp.voices.prompts`)
     in one language: the published recording, else the questionnaire's file, else espeak-ng's speech."""
-    stored = db.session.scalar(
-        select(QuestionnaireVersion)
-        .join(Instrument)
-        .where(Instrument.code == instrument, QuestionnaireVersion.version == version)
-    )
-    if stored is None:
-        abort(
-            404,
-            description=_("There is no questionnaire %(name)s version %(version)d.", name=instrument, version=version),
-        )
+    stored = version_or_404(instrument, version)
     if language not in kiosk_languages(stored.definition):
         abort(404, description=_("The kiosk has no language '%(code)s'.", code=language))
     g.language = language

@@ -31,24 +31,11 @@ from surveyapp.db import db
 from surveyapp.extensions import csrf
 from surveyapp.languages import kiosk_languages, localised, translated
 from surveyapp.office import bp
+from surveyapp.questionnaires.loader import version_or_404
 from surveyapp.questionnaires.models import Instrument, QuestionnaireVersion
 from surveyapp.voices.models import VoicePrompt
 from surveyapp.voices.prompts import KEY_PATTERN, prompts
 from surveyapp.voices.service import RecordingError, clip_path, newest, publish, save_recording
-
-
-def _version(instrument: str, version: int) -> QuestionnaireVersion:
-    stored = db.session.scalar(
-        select(QuestionnaireVersion)
-        .join(Instrument)
-        .where(Instrument.code == instrument, QuestionnaireVersion.version == version)
-    )
-    if stored is None:
-        abort(
-            404,
-            description=_("There is no questionnaire %(name)s version %(version)d.", name=instrument, version=version),
-        )
-    return stored
 
 
 def _language(stored: QuestionnaireVersion, language: str) -> str:
@@ -90,7 +77,7 @@ def voices():
 @bp.get("/voices/<instrument>/<int:version>/<language>")
 @requires(Action.MANAGE_QUESTIONNAIRES)
 def voice_prompts(instrument: str, version: int, language: str):
-    stored = _version(instrument, version)
+    stored = version_or_404(instrument, version)
     language = _language(stored, language)
     questionnaire = localised(stored.definition, language)
     recorded = newest(stored.id, language, published=False)
@@ -127,7 +114,7 @@ def record_voice(instrument: str, version: int, language: str):
         validate_csrf(request.form.get("csrf_token"))
     except (ValidationError, CSRFError):
         return _refuse(_("The page was open too long: reload it and record again."), 400)
-    stored = _version(instrument, version)
+    stored = version_or_404(instrument, version)
     language = _language(stored, language)
     key = request.form.get("prompt", "")
     if not KEY_PATTERN.match(key) or key not in {p.key for p in prompts(stored.definition)}:
@@ -179,7 +166,7 @@ def _refuse(message: str, status: int):
 @bp.post("/voices/<instrument>/<int:version>/<language>/publish")
 @requires(Action.MANAGE_QUESTIONNAIRES)
 def publish_voices(instrument: str, version: int, language: str):
-    stored = _version(instrument, version)
+    stored = version_or_404(instrument, version)
     language = _language(stored, language)
     count = publish(stored, language, current_user)
     db.session.commit()

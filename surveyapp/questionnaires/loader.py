@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from surveyapp.datafiles import DefinitionError, read_toml
@@ -139,6 +141,26 @@ def current_version(instrument_code: str) -> QuestionnaireVersion | None:
         .order_by(QuestionnaireVersion.version.desc())
         .limit(1)
     )
+
+
+def stored_version(instrument_code: str, version: int) -> QuestionnaireVersion | None:
+    """The stored version ``version`` of an instrument; ``None`` if there is none."""
+    return db.session.scalar(
+        select(QuestionnaireVersion)
+        .join(Instrument)
+        .where(Instrument.code == instrument_code, QuestionnaireVersion.version == version)
+    )
+
+
+def version_or_404(instrument: str, version: int) -> QuestionnaireVersion:
+    """A stored questionnaire version, or a 404 that names it."""
+    stored = stored_version(instrument, version)
+    if stored is None:
+        abort(
+            404,
+            description=_("There is no questionnaire %(name)s version %(version)d.", name=instrument, version=version),
+        )
+    return stored
 
 
 def version_ref(instrument_code: str, version: int) -> VersionRef | None:
