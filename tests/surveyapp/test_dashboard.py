@@ -138,8 +138,12 @@ def test_the_case_evaluation_is_shown_in_points_out_of_its_maximum(demo_app):
     assert re.search(r"\[\d+,\d–\d+,\d\]", headline)  # "[15,1–16,1]": a decimal comma, no percent sign
     assert "Điểm trung bình (thang 18 điểm)" in html  # the trend chart's axis
     assert 'class="target"' not in html  # no 90% line on a scale of points
-    assert points.n < 30  # one counter evaluates cases in the demo: too few to conclude, or to claim a change
-    assert "Chưa đủ phiếu để kết luận" in headline and "Thay đổi so với" not in html and "điểm %" not in html
+    assert points.n < 30  # one counter evaluates cases in the demo: too few to conclude
+    assert "Chưa đủ phiếu để kết luận" in headline and "điểm %" not in html
+    for change in re.findall(r"Thay đổi so với [^<]*", html):  # a change, where shown, is in points with its interval
+        assert re.fullmatch(
+            r"Thay đổi so với \d{4}-Q\d: [+−]?\d+,\d điểm \[[+−]?\d+,\d điểm; [+−]?\d+,\d điểm\]", change
+        )
     english = client.get(f"/agency/area/son-la?period={PERIOD}&instrument=case&lang=en").get_data(as_text=True)
     assert f"<strong>{format_estimate(points.estimate, measure, 'en')}</strong>" in english
     assert " / 18 points</strong>" in english
